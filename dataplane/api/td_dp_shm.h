@@ -131,7 +131,8 @@ struct td_dp_session_stats {
 	int32_t peer_cum_lost;
 	uint8_t peer_fraction_lost; /* /256 */
 	uint8_t timed_out;
-	uint8_t reserved[2];
+	uint8_t rx_pt; /* payload type of the last RTP in */
+	uint8_t reserved;
 } __attribute__((aligned(64)));
 
 struct td_dp_worker_desc {

@@ -231,6 +231,7 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	s->st->rtp_rx_pkts++;
 	s->st->rtp_rx_bytes += len;
 	s->st->rx_ssrc = ri.ssrc;
+	s->st->rx_pt = ri.pt;
 	s->st->expected = rtp_rx_stats_expected(&s->rx);
 	s->st->lost = rtp_rx_stats_lost(&s->rx);
 	s->st->jitter16 = s->rx.jitter16;
