@@ -11,7 +11,7 @@ enum td_log_level { TD_LOG_ERR, TD_LOG_WARN, TD_LOG_INFO, TD_LOG_DEBUG };
 
 void td_log(enum td_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define LOG_ERR(...) td_log(TD_LOG_ERR, __VA_ARGS__)
+#define LOG_ERR(...)  td_log(TD_LOG_ERR, __VA_ARGS__)
 #define LOG_WARN(...) td_log(TD_LOG_WARN, __VA_ARGS__)
 #define LOG_INFO(...) td_log(TD_LOG_INFO, __VA_ARGS__)
 

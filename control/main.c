@@ -25,7 +25,7 @@
 #include "mgmt/mgmt.h"
 #include "store/store.h"
 
-#define PROG "tongdai-control"
+#define PROG	"tongdai-control"
 #define TICK_MS 2
 
 static void
@@ -54,8 +54,8 @@ on_dp_event(const struct td_dp_msg *m)
 	const struct td_dp_evt_session *e = &m->sevt;
 	snprintf(a, sizeof(a), "%u.%u.%u.%u", e->addr & 0xff, (e->addr >> 8) & 0xff, (e->addr >> 16) & 0xff,
 		 e->addr >> 24);
-	snprintf(b, sizeof(b), "%u.%u.%u.%u", e->old_addr & 0xff, (e->old_addr >> 8) & 0xff,
-		 (e->old_addr >> 16) & 0xff, e->old_addr >> 24);
+	snprintf(b, sizeof(b), "%u.%u.%u.%u", e->old_addr & 0xff, (e->old_addr >> 8) & 0xff, (e->old_addr >> 16) & 0xff,
+		 e->old_addr >> 24);
 	switch (m->hdr.type) {
 	case TD_DP_EVT_FIRST_PACKET:
 		LOG_INFO("session %u (call %u): media from %s:%u", e->session, e->call_tag, a, e->port);

@@ -23,8 +23,8 @@ td_drop_register(const char *name)
 		}
 	}
 	if (n_names >= TD_DP_DROP_MAX || strlen(name) >= TD_DP_NAME_LEN) {
-		fprintf(stderr, "tongdai-dataplane: cannot register drop reason '%s' (max %d, name < %d chars)\n",
-			name, TD_DP_DROP_MAX, TD_DP_NAME_LEN);
+		fprintf(stderr, "tongdai-dataplane: cannot register drop reason '%s' (max %d, name < %d chars)\n", name,
+			TD_DP_DROP_MAX, TD_DP_NAME_LEN);
 		abort();
 	}
 	names[n_names] = name;

@@ -19,11 +19,11 @@ uint16_t td_drop_register(const char *name);
 uint16_t td_drop_count(void);
 const char *td_drop_name(uint16_t id);
 
-#define TD_DROP_REGISTER(reason)                                                                            \
-	uint16_t td_drop_##reason;                                                                          \
-	static void __attribute__((constructor)) td_drop_init_##reason(void)                                \
-	{                                                                                                   \
-		td_drop_##reason = td_drop_register(#reason);                                               \
+#define TD_DROP_REGISTER(reason)                                             \
+	uint16_t td_drop_##reason;                                           \
+	static void __attribute__((constructor)) td_drop_init_##reason(void) \
+	{                                                                    \
+		td_drop_##reason = td_drop_register(#reason);                \
 	}
 
 #define TD_DROP_DECLARE(reason) extern uint16_t td_drop_##reason

@@ -37,7 +37,7 @@
 #include "rtp/rtp_session.h"
 #include "worker/worker.h"
 
-#define PROG "tongdai-dataplane"
+#define PROG		"tongdai-dataplane"
 #define HOUSEKEEPING_US 100000
 
 static struct {
@@ -124,10 +124,14 @@ static int
 parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"ip", required_argument, NULL, 'i'},	     {"shm", required_argument, NULL, 's'},
-		{"ring-size", required_argument, NULL, 'r'}, {"idle-sleep-us", required_argument, NULL, 'I'},
-		{"busy-poll", no_argument, NULL, 'b'},	     {"help", no_argument, NULL, 'h'},
-		{"rtp-ports", required_argument, NULL, 'p'}, {"sessions", required_argument, NULL, 'S'},
+		{"ip", required_argument, NULL, 'i'},
+		{"shm", required_argument, NULL, 's'},
+		{"ring-size", required_argument, NULL, 'r'},
+		{"idle-sleep-us", required_argument, NULL, 'I'},
+		{"busy-poll", no_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{"rtp-ports", required_argument, NULL, 'p'},
+		{"sessions", required_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
 	uint16_t n_ip = 0;
@@ -169,17 +173,19 @@ parse_args(int argc, char **argv)
 			break;
 		case 'p': {
 			char lo[16], hi[16], extra;
-			if (sscanf(optarg, "%15[0-9]-%15[0-9]%c", lo, hi, &extra) != 2 || parse_u32(lo, &opt.rtp_lo) < 0 ||
-			    parse_u32(hi, &opt.rtp_hi) < 0 || opt.rtp_lo < 1024 || (opt.rtp_lo & 1) ||
-			    opt.rtp_hi > 65535 || opt.rtp_hi <= opt.rtp_lo) {
-				fprintf(stderr, PROG ": bad --rtp-ports '%s' (LO-HI, LO even and >= 1024, HI <= 65535)\n",
+			if (sscanf(optarg, "%15[0-9]-%15[0-9]%c", lo, hi, &extra) != 2 ||
+			    parse_u32(lo, &opt.rtp_lo) < 0 || parse_u32(hi, &opt.rtp_hi) < 0 || opt.rtp_lo < 1024 ||
+			    (opt.rtp_lo & 1) || opt.rtp_hi > 65535 || opt.rtp_hi <= opt.rtp_lo) {
+				fprintf(stderr,
+					PROG ": bad --rtp-ports '%s' (LO-HI, LO even and >= 1024, HI <= 65535)\n",
 					optarg);
 				return -EINVAL;
 			}
 			break;
 		}
 		case 'S':
-			if (parse_u32(optarg, &opt.max_sessions) < 0 || opt.max_sessions == 0 || opt.max_sessions > 32768) {
+			if (parse_u32(optarg, &opt.max_sessions) < 0 || opt.max_sessions == 0 ||
+			    opt.max_sessions > 32768) {
 				fprintf(stderr, PROG ": bad --sessions '%s' (1 .. 32768)\n", optarg);
 				return -EINVAL;
 			}
@@ -335,8 +341,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 
 	unsigned int lcore, w = 0;
-	RTE_LCORE_FOREACH_WORKER(lcore)
-	{
+	RTE_LCORE_FOREACH_WORKER (lcore) {
 		struct td_worker *wk = &workers[w];
 		wk->index = (uint16_t)w;
 		wk->lcore_id = lcore;
@@ -351,8 +356,8 @@ main(int argc, char **argv)
 	}
 	td_dp_shm_publish(shm);
 
-	printf(PROG ": running, generation %llu, %u worker(s), segment %s\n",
-	       (unsigned long long)shm->hdr->generation, n_workers, opt.shm_name);
+	printf(PROG ": running, generation %llu, %u worker(s), segment %s\n", (unsigned long long)shm->hdr->generation,
+	       n_workers, opt.shm_name);
 	for (uint16_t i = 0; i < td_n_ports; i++) {
 		char ip[INET_ADDRSTRLEN] = "-";
 		struct in_addr a = {.s_addr = td_ports[i].ipv4};

@@ -21,7 +21,7 @@
 #include <editline/readline.h>
 #include <jansson.h>
 
-#define PROG "tongdai"
+#define PROG	  "tongdai"
 #define MAX_WORDS 64
 #define MAX_REPLY (16 * 1024 * 1024)
 
@@ -182,8 +182,7 @@ load_completions(void)
 	size_t i;
 	json_t *c;
 	completions = calloc(json_array_size(list) + 1, sizeof(char *));
-	json_array_foreach(list, i, c)
-	{
+	json_array_foreach (list, i, c) {
 		completions[n_completions++] = strdup(json_string_value(json_object_get(c, "words")));
 	}
 	json_decref(rep);

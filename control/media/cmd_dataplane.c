@@ -29,11 +29,11 @@ realtime_s(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-#define APPEND(...)                                                                                           \
-	do {                                                                                                  \
-		int n_ = snprintf(text + off, sizeof(text) - off, __VA_ARGS__);                               \
-		if (n_ > 0 && (size_t)n_ < sizeof(text) - off)                                                \
-			off += (size_t)n_;                                                                    \
+#define APPEND(...)                                                             \
+	do {                                                                    \
+		int n_ = snprintf(text + off, sizeof(text) - off, __VA_ARGS__); \
+		if (n_ > 0 && (size_t)n_ < sizeof(text) - off)                  \
+			off += (size_t)n_;                                      \
 	} while (0)
 
 static void
@@ -41,7 +41,8 @@ cmd_show_dataplane(struct td_mgmt_req *req, int argc, char **argv)
 {
 	(void)argv;
 	if (argc) {
-		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "unexpected argument '%s' (show dataplane takes none)", argv[0]);
+		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "unexpected argument '%s' (show dataplane takes none)",
+			      argv[0]);
 		return;
 	}
 	const struct td_dp_shm *shm = dp_link_shm();
@@ -73,15 +74,15 @@ cmd_show_dataplane(struct td_mgmt_req *req, int argc, char **argv)
 		       (unsigned long long)p.ipackets, (unsigned long long)p.ibytes, (unsigned long long)p.opackets,
 		       (unsigned long long)p.obytes, (unsigned long long)p.imissed, (unsigned long long)p.ierrors,
 		       (unsigned long long)p.oerrors, (unsigned long long)p.rx_nombuf);
-		json_array_append_new(
-			jports,
-			json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "id", i, "name",
-				  p.name, "driver", p.driver, "mac", mac, "ipv4", ip, "link_up", p.link_up, "speed",
-				  p.link_speed, "rx_queues", p.rx_queues, "tx_queues", p.tx_queues, "ipackets",
-				  (json_int_t)p.ipackets, "opackets", (json_int_t)p.opackets, "ibytes",
-				  (json_int_t)p.ibytes, "obytes", (json_int_t)p.obytes, "imissed", (json_int_t)p.imissed,
-				  "ierrors", (json_int_t)p.ierrors, "oerrors", (json_int_t)p.oerrors, "rx_nombuf",
-				  (json_int_t)p.rx_nombuf));
+		json_array_append_new(jports,
+				      json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+						"id", i, "name", p.name, "driver", p.driver, "mac", mac, "ipv4", ip,
+						"link_up", p.link_up, "speed", p.link_speed, "rx_queues", p.rx_queues,
+						"tx_queues", p.tx_queues, "ipackets", (json_int_t)p.ipackets,
+						"opackets", (json_int_t)p.opackets, "ibytes", (json_int_t)p.ibytes,
+						"obytes", (json_int_t)p.obytes, "imissed", (json_int_t)p.imissed,
+						"ierrors", (json_int_t)p.ierrors, "oerrors", (json_int_t)p.oerrors,
+						"rx_nombuf", (json_int_t)p.rx_nombuf));
 	}
 	json_t *jworkers = json_array();
 	APPEND("workers:\n");
@@ -126,9 +127,9 @@ cmd_show_dataplane(struct td_mgmt_req *req, int argc, char **argv)
 	}
 	if (!any)
 		APPEND(" none");
-	json_t *data = json_pack("{s:b,s:I,s:i,s:I,s:o,s:o,s:o}", "running", 1, "generation",
-				 (json_int_t)h->generation, "pid", h->pid, "uptime_s", (json_int_t)up, "workers",
-				 jworkers, "ports", jports, "drops", jdrops);
+	json_t *data =
+		json_pack("{s:b,s:I,s:i,s:I,s:o,s:o,s:o}", "running", 1, "generation", (json_int_t)h->generation, "pid",
+			  h->pid, "uptime_s", (json_int_t)up, "workers", jworkers, "ports", jports, "drops", jdrops);
 	td_mgmt_reply(req, TD_MGMT_OK, data, "%s", text);
 }
 
@@ -146,8 +147,8 @@ ping_ack(void *arg, const struct td_dp_msg *ack, int err)
 	int res = ack ? ack->ack.result : err;
 	uint64_t rtt_us = (td_dp_now_ns() - p->sent_ns) / 1000;
 
-	json_array_append_new(p->list, json_pack("{s:i,s:i,s:I}", "worker", ack ? ack->hdr.worker : -1, "result",
-						 res, "rtt_us", (json_int_t)rtt_us));
+	json_array_append_new(p->list, json_pack("{s:i,s:i,s:I}", "worker", ack ? ack->hdr.worker : -1, "result", res,
+						 "rtt_us", (json_int_t)rtt_us));
 	if (res != 0)
 		p->failed++;
 	if (++p->done < p->n)
@@ -156,8 +157,7 @@ ping_ack(void *arg, const struct td_dp_msg *ack, int err)
 	size_t off = 0;
 	size_t i;
 	json_t *e;
-	json_array_foreach(p->list, i, e)
-	{
+	json_array_foreach (p->list, i, e) {
 		int r = (int)json_integer_value(json_object_get(e, "result"));
 		APPEND("worker %lld: %s, %lld us\n", json_integer_value(json_object_get(e, "worker")),
 		       r == 0 ? "ok" : strerror(-r), json_integer_value(json_object_get(e, "rtt_us")));
@@ -173,7 +173,8 @@ static void
 cmd_ping_dataplane(struct td_mgmt_req *req, int argc, char **argv)
 {
 	if (argc) {
-		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "unexpected argument '%s' (ping dataplane takes none)", argv[0]);
+		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "unexpected argument '%s' (ping dataplane takes none)",
+			      argv[0]);
 		return;
 	}
 	const struct td_dp_shm *shm = dp_link_shm();
@@ -203,5 +204,4 @@ cmd_ping_dataplane(struct td_mgmt_req *req, int argc, char **argv)
 
 TD_CMD_REGISTER(show_dataplane, "show dataplane", "",
 		"generation, workers, ports and link state, counters, drops by reason", cmd_show_dataplane)
-TD_CMD_REGISTER(ping_dataplane, "ping dataplane", "", "a command round trip through every worker",
-		cmd_ping_dataplane)
+TD_CMD_REGISTER(ping_dataplane, "ping dataplane", "", "a command round trip through every worker", cmd_ping_dataplane)

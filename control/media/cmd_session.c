@@ -16,7 +16,7 @@
 #include "mgmt/mgmt.h"
 #include "quality.h"
 
-#define SESSION_ARGS                                                                                          \
+#define SESSION_ARGS                                                                                           \
 	"[remote IP:PORT] [strict] [pts PT,..] [tel PT] [clock HZ] [ptime MS] [timeout S] [learn N] [ssrc N] " \
 	"[tag N]"
 
@@ -52,8 +52,8 @@ parse_opts(int argc, char **argv, struct td_dp_cmd_session *p, int32_t *worker, 
 			char ip[64];
 			const char *colon = strrchr(val, ':');
 			struct in_addr a;
-			if (colon == NULL || (size_t)(colon - val) >= sizeof(ip) || parse_u32(colon + 1, 65535, &v) < 0 ||
-			    v == 0) {
+			if (colon == NULL || (size_t)(colon - val) >= sizeof(ip) ||
+			    parse_u32(colon + 1, 65535, &v) < 0 || v == 0) {
 				snprintf(err, errlen, "bad remote '%s' (want IP:PORT)", val);
 				return -EINVAL;
 			}
@@ -80,7 +80,7 @@ parse_opts(int argc, char **argv, struct td_dp_cmd_session *p, int32_t *worker, 
 			static const struct {
 				const char *key;
 				uint32_t max;
-			} nums[] = {{"tel", 127}, {"clock", 192000}, {"ptime", 1000}, {"timeout", 65535},
+			} nums[] = {{"tel", 127},   {"clock", 192000},	  {"ptime", 1000},     {"timeout", 65535},
 				    {"learn", 255}, {"ssrc", UINT32_MAX}, {"tag", UINT32_MAX}, {"worker", 63}};
 			unsigned int j;
 			for (j = 0; j < sizeof(nums) / sizeof(nums[0]) && strcmp(nums[j].key, k); j++)
@@ -94,13 +94,27 @@ parse_opts(int argc, char **argv, struct td_dp_cmd_session *p, int32_t *worker, 
 				return -EINVAL;
 			}
 			switch (j) {
-			case 0: p->tel_event_pt = (uint8_t)v; break;
-			case 1: p->clock_rate = v; break;
-			case 2: p->ptime_ms = (uint16_t)v; break;
-			case 3: p->media_timeout_s = (uint16_t)v; break;
-			case 4: p->learn_pkts = (uint8_t)v; break;
-			case 5: p->ssrc = v; break;
-			case 6: p->call_tag = v; break;
+			case 0:
+				p->tel_event_pt = (uint8_t)v;
+				break;
+			case 1:
+				p->clock_rate = v;
+				break;
+			case 2:
+				p->ptime_ms = (uint16_t)v;
+				break;
+			case 3:
+				p->media_timeout_s = (uint16_t)v;
+				break;
+			case 4:
+				p->learn_pkts = (uint8_t)v;
+				break;
+			case 5:
+				p->ssrc = v;
+				break;
+			case 6:
+				p->call_tag = v;
+				break;
 			default:
 				if (worker == NULL) {
 					snprintf(err, errlen, "a session stays on its worker");
@@ -128,14 +142,22 @@ static const char *
 session_strerror(int res)
 {
 	switch (res) {
-	case -ENOSPC: return "no session left on the worker (budget reached)";
-	case -ENOENT: return "no such session";
-	case -EXDEV: return "the sessions belong to different workers";
-	case -EBUSY: return "already bridged to another session";
-	case -ENOTCONN: return "not bridged";
-	case -EINVAL: return "invalid parameters";
-	case -ETIMEDOUT: return "the dataplane did not answer in time";
-	default: return strerror(-res);
+	case -ENOSPC:
+		return "no session left on the worker (budget reached)";
+	case -ENOENT:
+		return "no such session";
+	case -EXDEV:
+		return "the sessions belong to different workers";
+	case -EBUSY:
+		return "already bridged to another session";
+	case -ENOTCONN:
+		return "not bridged";
+	case -EINVAL:
+		return "invalid parameters";
+	case -ETIMEDOUT:
+		return "the dataplane did not answer in time";
+	default:
+		return strerror(-res);
 	}
 }
 
@@ -220,7 +242,8 @@ cmd_create(struct td_mgmt_req *req, int argc, char **argv)
 	if (shm == NULL)
 		return;
 	if (worker >= (int32_t)shm->hdr->n_workers) {
-		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "no worker %d (the dataplane has %u)", worker, shm->hdr->n_workers);
+		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "no worker %d (the dataplane has %u)", worker,
+			      shm->hdr->n_workers);
 		return;
 	}
 	if (worker < 0) {
@@ -336,12 +359,12 @@ session_json(uint32_t worker, const struct td_dp_session_stats *s, struct td_qua
 			      "session", (json_int_t)s->session, "port", TD_DP_SESSION_PORT(s->session), "worker",
 			      worker, "call_tag", (json_int_t)s->call_tag, "peer", (json_int_t)s->peer, "remote",
 			      ip_str(s->remote_ip, a), "remote_port", s->remote_port, "latch",
-			      latch[s->latched < 3 ? s->latched : 0], "source", ip_str(s->latched_ip, b),
-			      "source_port", s->latched_port, "strict", (s->flags & TD_DP_SESS_F_STRICT_SOURCE) != 0,
-			      "rtp_rx_pkts", (json_int_t)s->rtp_rx_pkts, "rtp_rx_bytes", (json_int_t)s->rtp_rx_bytes,
-			      "rtp_tx_pkts", (json_int_t)s->rtp_tx_pkts, "rtp_tx_bytes", (json_int_t)s->rtp_tx_bytes,
-			      "rtcp_rx_pkts", (json_int_t)s->rtcp_rx_pkts, "rtcp_tx_pkts", (json_int_t)s->rtcp_tx_pkts,
-			      "dropped", (json_int_t)s->dropped, "src_rejected", (json_int_t)s->src_rejected);
+			      latch[s->latched < 3 ? s->latched : 0], "source", ip_str(s->latched_ip, b), "source_port",
+			      s->latched_port, "strict", (s->flags & TD_DP_SESS_F_STRICT_SOURCE) != 0, "rtp_rx_pkts",
+			      (json_int_t)s->rtp_rx_pkts, "rtp_rx_bytes", (json_int_t)s->rtp_rx_bytes, "rtp_tx_pkts",
+			      (json_int_t)s->rtp_tx_pkts, "rtp_tx_bytes", (json_int_t)s->rtp_tx_bytes, "rtcp_rx_pkts",
+			      (json_int_t)s->rtcp_rx_pkts, "rtcp_tx_pkts", (json_int_t)s->rtcp_tx_pkts, "dropped",
+			      (json_int_t)s->dropped, "src_rejected", (json_int_t)s->src_rejected);
 	json_object_update_new(
 		j, json_pack("{s:I,s:i,s:f,s:I,s:I,s:i,s:i,s:f,s:i,s:i,s:f,s:f,s:b,s:I,s:I,s:i,s:i}", "expected",
 			     (json_int_t)s->expected, "lost", s->lost, "loss_pct", in.loss_pct, "misordered",
@@ -353,11 +376,11 @@ session_json(uint32_t worker, const struct td_dp_session_stats *s, struct td_qua
 	return j;
 }
 
-#define APPEND(...)                                                                                           \
-	do {                                                                                                  \
-		int n_ = snprintf(text + off, sizeof(text) - off, __VA_ARGS__);                               \
-		if (n_ > 0 && (size_t)n_ < sizeof(text) - off)                                                \
-			off += (size_t)n_;                                                                    \
+#define APPEND(...)                                                             \
+	do {                                                                    \
+		int n_ = snprintf(text + off, sizeof(text) - off, __VA_ARGS__); \
+		if (n_ > 0 && (size_t)n_ < sizeof(text) - off)                  \
+			off += (size_t)n_;                                      \
 	} while (0)
 
 static void

@@ -14,10 +14,10 @@
 #include "dp_link.h"
 #include "log.h"
 
-#define MAX_PENDING 4096
+#define MAX_PENDING	4096
 #define ATTACH_EVERY_NS 500000000ull
-#define CHECK_EVERY_NS 250000000ull
-#define SILENCE_NS 2000000000ull
+#define CHECK_EVERY_NS	250000000ull
+#define SILENCE_NS	2000000000ull
 
 static struct pending {
 	uint64_t req_id; /* 0: free */

@@ -11,11 +11,11 @@
 #include <stdint.h>
 
 struct td_quality_in {
-	uint8_t pt;         /* payload type: picks the codec's impairment */
-	double loss_pct;    /* packets lost / expected, in % */
-	double jitter_ms;   /* interarrival jitter */
-	double rtt_ms;      /* round trip; 0 when unknown */
-	double ptime_ms;    /* packetisation */
+	uint8_t pt;	  /* payload type: picks the codec's impairment */
+	double loss_pct;  /* packets lost / expected, in % */
+	double jitter_ms; /* interarrival jitter */
+	double rtt_ms;	  /* round trip; 0 when unknown */
+	double ptime_ms;  /* packetisation */
 };
 
 struct td_quality {

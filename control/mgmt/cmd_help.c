@@ -15,8 +15,8 @@ cmd_help(struct td_mgmt_req *req, int argc, char **argv)
 	char text[8192];
 	size_t off = 0;
 	for (const struct td_cmd *c = td_cmd_first(); c; c = c->next) {
-		json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "words", c->words, "args", c->args, "help",
-						      c->help));
+		json_array_append_new(list,
+				      json_pack("{s:s,s:s,s:s}", "words", c->words, "args", c->args, "help", c->help));
 		int n = snprintf(text + off, sizeof(text) - off, "  %s %s\n      %s\n", c->words, c->args, c->help);
 		if (n > 0 && (size_t)n < sizeof(text) - off)
 			off += (size_t)n;

@@ -44,11 +44,11 @@ struct td_cmd {
 void td_cmd_register(struct td_cmd *cmd);
 const struct td_cmd *td_cmd_first(void);
 
-#define TD_CMD_REGISTER(name, words_, args_, help_, cb_)                                                       \
-	static struct td_cmd td_cmd_##name = {.words = words_, .args = args_, .help = help_, .cb = cb_};       \
-	static void __attribute__((constructor)) td_cmd_init_##name(void)                                      \
-	{                                                                                                      \
-		td_cmd_register(&td_cmd_##name);                                                               \
+#define TD_CMD_REGISTER(name, words_, args_, help_, cb_)                                                 \
+	static struct td_cmd td_cmd_##name = {.words = words_, .args = args_, .help = help_, .cb = cb_}; \
+	static void __attribute__((constructor)) td_cmd_init_##name(void)                                \
+	{                                                                                                \
+		td_cmd_register(&td_cmd_##name);                                                         \
 	}
 
 /* Reply to req (takes data, may be NULL) and free req. */

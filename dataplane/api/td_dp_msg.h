@@ -18,24 +18,24 @@
 #include <stdint.h>
 
 #define TD_DP_MSG_VERSION 1
-#define TD_DP_MSG_SIZE 128
+#define TD_DP_MSG_SIZE	  128
 
 enum td_dp_msg_type {
 	/* commands, control -> worker */
 	TD_DP_CMD_PING = 1,
-	TD_DP_CMD_SESSION_CREATE = 2,   /* body: sess; ack: session, port */
-	TD_DP_CMD_SESSION_UPDATE = 3,   /* body: sess (sess.session set) */
-	TD_DP_CMD_SESSION_DESTROY = 4,  /* body: ref.session */
-	TD_DP_CMD_SESSION_BRIDGE = 5,   /* body: ref.session, ref.peer (same worker) */
+	TD_DP_CMD_SESSION_CREATE = 2,	/* body: sess; ack: session, port */
+	TD_DP_CMD_SESSION_UPDATE = 3,	/* body: sess (sess.session set) */
+	TD_DP_CMD_SESSION_DESTROY = 4,	/* body: ref.session */
+	TD_DP_CMD_SESSION_BRIDGE = 5,	/* body: ref.session, ref.peer (same worker) */
 	TD_DP_CMD_SESSION_UNBRIDGE = 6, /* body: ref.session (and its peer) */
-	TD_DP_CMD_SESSION_DUMP = 7,     /* one EVT_SESSION_DUMP each, then ack: count */
+	TD_DP_CMD_SESSION_DUMP = 7,	/* one EVT_SESSION_DUMP each, then ack: count */
 
 	/* events, worker -> control */
 	TD_DP_EVT_ACK = 0x8000,
-	TD_DP_EVT_SESSION_DUMP = 0x8001,    /* body: dump */
-	TD_DP_EVT_FIRST_PACKET = 0x8002,    /* body: sevt: source latched */
-	TD_DP_EVT_SOURCE_CHANGED = 0x8003,  /* body: sevt: latch moved */
-	TD_DP_EVT_MEDIA_TIMEOUT = 0x8004,   /* body: sevt: no RTP for the timeout */
+	TD_DP_EVT_SESSION_DUMP = 0x8001,   /* body: dump */
+	TD_DP_EVT_FIRST_PACKET = 0x8002,   /* body: sevt: source latched */
+	TD_DP_EVT_SOURCE_CHANGED = 0x8003, /* body: sevt: latch moved */
+	TD_DP_EVT_MEDIA_TIMEOUT = 0x8004,  /* body: sevt: no RTP for the timeout */
 };
 
 /*
@@ -51,7 +51,7 @@ enum td_dp_sess_flags {
 
 struct td_dp_msg_hdr {
 	uint16_t version; /* TD_DP_MSG_VERSION */
-	uint16_t type;    /* enum td_dp_msg_type */
+	uint16_t type;	  /* enum td_dp_msg_type */
 	uint16_t worker;  /* worker index that handled / emitted it */
 	uint16_t reserved;
 	uint64_t req_id; /* chosen by control, echoed in the ack */
@@ -64,18 +64,18 @@ struct td_dp_cmd_ping {
 
 /* SESSION_CREATE / SESSION_UPDATE */
 struct td_dp_cmd_session {
-	uint32_t session;         /* UPDATE: which; CREATE: 0 */
-	uint32_t call_tag;        /* control's call number, echoed in events */
-	uint32_t remote_ip;       /* network order; 0: learn from the first packet */
-	uint16_t remote_port;     /* host order; 0: learn */
-	uint16_t flags;           /* enum td_dp_sess_flags */
-	uint32_t ssrc;            /* SSRC sent toward this session's peer; 0: keep */
-	uint32_t clock_rate;      /* RTP clock in Hz (jitter units); 0: 8000 */
-	uint16_t ptime_ms;        /* 0: 20 */
+	uint32_t session;	  /* UPDATE: which; CREATE: 0 */
+	uint32_t call_tag;	  /* control's call number, echoed in events */
+	uint32_t remote_ip;	  /* network order; 0: learn from the first packet */
+	uint16_t remote_port;	  /* host order; 0: learn */
+	uint16_t flags;		  /* enum td_dp_sess_flags */
+	uint32_t ssrc;		  /* SSRC sent toward this session's peer; 0: keep */
+	uint32_t clock_rate;	  /* RTP clock in Hz (jitter units); 0: 8000 */
+	uint16_t ptime_ms;	  /* 0: 20 */
 	uint16_t media_timeout_s; /* no RTP for this long: event; 0: never */
-	uint8_t tel_event_pt;     /* RFC 4733 payload type; 0: none */
-	uint8_t learn_pkts;       /* latch learning window in packets; 0: 5 */
-	uint8_t n_pts;            /* accepted payload types; 0: any */
+	uint8_t tel_event_pt;	  /* RFC 4733 payload type; 0: none */
+	uint8_t learn_pkts;	  /* latch learning window in packets; 0: 5 */
+	uint8_t n_pts;		  /* accepted payload types; 0: any */
 	uint8_t reserved;
 	uint8_t pts[16];
 };
@@ -90,19 +90,19 @@ struct td_dp_cmd_session_ref {
 struct td_dp_evt_ack {
 	uint16_t cmd_type; /* the command being answered */
 	uint16_t reserved;
-	int32_t result;   /* 0 or -errno */
+	int32_t result;	  /* 0 or -errno */
 	uint64_t cookie;  /* PING: the command's cookie */
-	uint64_t tsc;     /* worker TSC when the command was handled */
+	uint64_t tsc;	  /* worker TSC when the command was handled */
 	uint32_t session; /* SESSION_CREATE: the new session's id */
-	uint32_t count;   /* SESSION_DUMP: entries sent before this ack */
+	uint32_t count;	  /* SESSION_DUMP: entries sent before this ack */
 };
 
 /* FIRST_PACKET, SOURCE_CHANGED, MEDIA_TIMEOUT */
 struct td_dp_evt_session {
 	uint32_t session;
 	uint32_t call_tag;
-	uint32_t addr;     /* the source now latched (network order) */
-	uint16_t port;     /* host order */
+	uint32_t addr;	   /* the source now latched (network order) */
+	uint16_t port;	   /* host order */
 	uint16_t old_port; /* SOURCE_CHANGED: the source before */
 	uint32_t old_addr;
 	uint32_t idle_ms; /* MEDIA_TIMEOUT: time since the last RTP */

@@ -222,14 +222,16 @@ td_dp_shm_attach(const char *name, struct td_dp_shm **shmp, char *err, size_t er
 	const struct td_dp_shm_hdr *h = shm->hdr;
 	if (h->magic != TD_DP_SHM_MAGIC) {
 		ret = -EPROTO;
-		snprintf(err, errlen, "segment %s is not a tongdai dataplane segment: magic 0x%016llx, expected 0x%016llx",
-			 name, (unsigned long long)h->magic, (unsigned long long)TD_DP_SHM_MAGIC);
+		snprintf(err, errlen,
+			 "segment %s is not a tongdai dataplane segment: magic 0x%016llx, expected 0x%016llx", name,
+			 (unsigned long long)h->magic, (unsigned long long)TD_DP_SHM_MAGIC);
 		goto fail;
 	}
 	if (h->abi_version != TD_DP_ABI_VERSION) {
 		ret = -EPROTO;
-		snprintf(err, errlen, "ABI version mismatch: dataplane segment %s has ABI %u, this program speaks ABI %u",
-			 name, h->abi_version, TD_DP_ABI_VERSION);
+		snprintf(err, errlen,
+			 "ABI version mismatch: dataplane segment %s has ABI %u, this program speaks ABI %u", name,
+			 h->abi_version, TD_DP_ABI_VERSION);
 		goto fail;
 	}
 	uint32_t state = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
@@ -243,8 +245,8 @@ td_dp_shm_attach(const char *name, struct td_dp_shm **shmp, char *err, size_t er
 	    h->n_workers == 0 || h->n_workers > TD_DP_MAX_WORKERS || h->n_ports > TD_DP_MAX_PORTS ||
 	    h->n_drops > TD_DP_DROP_MAX) {
 		ret = -EPROTO;
-		snprintf(err, errlen, "segment %s has an inconsistent layout (header %u/%zu bytes, size %llu/%zu)", name,
-			 h->hdr_size, sizeof(*h), (unsigned long long)h->seg_size, shm->size);
+		snprintf(err, errlen, "segment %s has an inconsistent layout (header %u/%zu bytes, size %llu/%zu)",
+			 name, h->hdr_size, sizeof(*h), (unsigned long long)h->seg_size, shm->size);
 		goto fail;
 	}
 	for (uint32_t w = 0; w < h->n_workers; w++) {

@@ -24,14 +24,14 @@
 
 #include "td_dp_msg.h"
 
-#define TD_DP_SHM_MAGIC 0x21696164676e6f74ULL /* "tongdai!" in memory order (little-endian) */
-#define TD_DP_ABI_VERSION 1
-#define TD_DP_SHM_DEFAULT "/tongdai"
+#define TD_DP_SHM_MAGIC		0x21696164676e6f74ULL /* "tongdai!" in memory order (little-endian) */
+#define TD_DP_ABI_VERSION	1
+#define TD_DP_SHM_DEFAULT	"/tongdai"
 
-#define TD_DP_MAX_WORKERS 64
-#define TD_DP_MAX_PORTS 8
-#define TD_DP_DROP_MAX 64
-#define TD_DP_NAME_LEN 32
+#define TD_DP_MAX_WORKERS	64
+#define TD_DP_MAX_PORTS		8
+#define TD_DP_DROP_MAX		64
+#define TD_DP_NAME_LEN		32
 #define TD_DP_RING_SIZE_DEFAULT 1024 /* power of two; usable slots: size - 1 */
 
 enum td_dp_state {
@@ -53,13 +53,13 @@ struct td_dp_worker_stats {
 	uint64_t tx_pkts;
 	uint64_t tx_bytes;
 	uint64_t arp_replies;
-	uint64_t arp_requests;      /* sent to resolve a media peer */
-	uint64_t neigh_learned;     /* ARP answers to us, learnt */
-	uint64_t neigh_share_lost;  /* learn ring of another worker full */
-	uint64_t handoff_in;        /* packets handed over by other workers */
-	uint64_t handoff_out;       /* packets handed to their owner worker */
-	uint64_t sessions;          /* live media sessions */
-	uint64_t sessions_refused;  /* creates refused: over budget */
+	uint64_t arp_requests;	   /* sent to resolve a media peer */
+	uint64_t neigh_learned;	   /* ARP answers to us, learnt */
+	uint64_t neigh_share_lost; /* learn ring of another worker full */
+	uint64_t handoff_in;	   /* packets handed over by other workers */
+	uint64_t handoff_out;	   /* packets handed to their owner worker */
+	uint64_t sessions;	   /* live media sessions */
+	uint64_t sessions_refused; /* creates refused: over budget */
 	uint64_t icmp_echo_replies;
 	uint64_t cmds;
 	uint64_t events;
@@ -74,7 +74,7 @@ struct td_dp_port_info {
 	uint8_t link_up;
 	uint8_t mac[6];
 	uint32_t link_speed; /* Mbit/s */
-	uint32_t ipv4;       /* network order; the dataplane's own address */
+	uint32_t ipv4;	     /* network order; the dataplane's own address */
 	uint16_t rx_queues;
 	uint16_t tx_queues;
 	char name[64];
@@ -107,8 +107,8 @@ struct td_dp_session_stats {
 	uint16_t latched_port;
 	uint16_t ptime_ms;
 	uint32_t clock_rate;
-	uint32_t rx_ssrc;   /* SSRC of the stream received */
-	uint32_t tx_ssrc;   /* SSRC sent toward this session's peer */
+	uint32_t rx_ssrc;     /* SSRC of the stream received */
+	uint32_t tx_ssrc;     /* SSRC sent toward this session's peer */
 	uint64_t created_ns;  /* CLOCK_REALTIME */
 	uint64_t last_rx_tsc; /* TSC at the last RTP in, 0 never; see tsc_hz */
 	uint64_t rtp_rx_pkts;
@@ -126,8 +126,8 @@ struct td_dp_session_stats {
 	uint32_t duplicates;
 	uint32_t source_changes;
 	uint32_t ssrc_changes;
-	uint32_t rtt_us;           /* from RTCP reports of this session's peer; 0: unknown */
-	uint32_t peer_jitter;      /* the peer's report on what it receives (ts units) */
+	uint32_t rtt_us;      /* from RTCP reports of this session's peer; 0: unknown */
+	uint32_t peer_jitter; /* the peer's report on what it receives (ts units) */
 	int32_t peer_cum_lost;
 	uint8_t peer_fraction_lost; /* /256 */
 	uint8_t timed_out;
@@ -141,7 +141,7 @@ struct td_dp_worker_desc {
 	uint64_t stats_off;
 	uint64_t sess_stats_off;
 	uint32_t lcore_id;
-	uint32_t n_sessions; /* session slots: the worker's admission budget */
+	uint32_t n_sessions;  /* session slots: the worker's admission budget */
 	uint16_t rtp_port_lo; /* first even port this worker owns */
 	uint16_t rtp_port_hi; /* last port it owns (odd, RTCP) */
 	uint32_t reserved;
@@ -150,7 +150,7 @@ struct td_dp_worker_desc {
 /* What the dataplane asks of a new segment. */
 struct td_dp_shm_conf {
 	uint32_t n_workers;
-	uint32_t ring_size;          /* power of two */
+	uint32_t ring_size;	      /* power of two */
 	uint32_t sessions_per_worker; /* may be 0 */
 };
 
@@ -161,15 +161,15 @@ struct td_dp_shm_hdr {
 	uint64_t seg_size;
 	uint64_t generation; /* differs on every dataplane start */
 	int32_t pid;
-	uint32_t state;       /* enum td_dp_state, release/acquire */
-	int32_t control_pid;  /* the one attached control, 0 if none */
+	uint32_t state;	     /* enum td_dp_state, release/acquire */
+	int32_t control_pid; /* the one attached control, 0 if none */
 	uint32_t n_workers;
 	uint32_t n_ports;
 	uint32_t n_drops;
 	uint32_t ring_size;
 	uint32_t msg_size;
-	uint64_t start_ns;     /* CLOCK_REALTIME at start */
-	uint64_t heartbeat_ns; /* CLOCK_MONOTONIC, main lcore, every ~100 ms */
+	uint64_t start_ns;	/* CLOCK_REALTIME at start */
+	uint64_t heartbeat_ns;	/* CLOCK_MONOTONIC, main lcore, every ~100 ms */
 	uint64_t heartbeat_tsc; /* the TSC at that moment: turns TSC stamps into ages */
 	uint64_t tsc_hz;
 	char drop_names[TD_DP_DROP_MAX][TD_DP_NAME_LEN];

@@ -17,10 +17,10 @@ typedef int (*td_ctl_cmd_cb_t)(struct td_worker *w, const struct td_dp_msg *cmd,
 
 void td_ctl_cmd_register(uint16_t type, const char *name, td_ctl_cmd_cb_t cb);
 
-#define TD_CTL_CMD_REGISTER(type, cb)                                                                        \
-	static void __attribute__((constructor)) td_ctl_init_##cb(void)                                      \
-	{                                                                                                    \
-		td_ctl_cmd_register(type, #type, cb);                                                        \
+#define TD_CTL_CMD_REGISTER(type, cb)                                   \
+	static void __attribute__((constructor)) td_ctl_init_##cb(void) \
+	{                                                               \
+		td_ctl_cmd_register(type, #type, cb);                   \
 	}
 
 /* Handle up to TD_CTL_BURST commands; returns how many. */

@@ -25,8 +25,7 @@ TD_DROP_REGISTER(icmp_unhandled)
 TD_DROP_REGISTER(udp_no_session)
 
 static void
-icmp_input(struct td_worker *w, uint16_t port, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint16_t ihl,
-	   uint16_t tot)
+icmp_input(struct td_worker *w, uint16_t port, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint16_t ihl, uint16_t tot)
 {
 	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
 	uint16_t len = tot - ihl;

@@ -34,8 +34,7 @@ td_neigh_init(struct td_worker *workers, uint16_t n_workers, struct rte_mempool 
 		if (n == NULL)
 			return -ENOMEM;
 		snprintf(name, sizeof(name), "td_learn_%u", i);
-		n->learn = rte_ring_create_elem(name, sizeof(struct td_neigh_entry), 256, SOCKET_ID_ANY,
-						RING_F_SC_DEQ);
+		n->learn = rte_ring_create_elem(name, sizeof(struct td_neigh_entry), 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
 		if (n->learn == NULL) {
 			rte_free(n);
 			return -ENOMEM;
@@ -120,7 +119,8 @@ neigh_solicit(struct td_worker *w, uint16_t port, uint32_t ip)
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	if (m == NULL)
 		return;
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
+	struct rte_ether_hdr *eth =
+		(struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
 	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
 	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
 	eth->src_addr = p->mac;

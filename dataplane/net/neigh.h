@@ -15,7 +15,7 @@
 
 #include <rte_ether.h>
 
-#define TD_NEIGH_SIZE 1024 /* entries per worker, a power of two */
+#define TD_NEIGH_SIZE	    1024 /* entries per worker, a power of two */
 #define TD_NEIGH_SOLICIT_MS 10
 
 struct td_worker;

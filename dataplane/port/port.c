@@ -93,23 +93,23 @@ td_port_init_all(struct rte_mempool *mp, uint16_t n_queues, char *err, size_t er
 	int ret;
 
 	td_n_ports = 0;
-	RTE_ETH_FOREACH_DEV(port_id)
-	{
+	RTE_ETH_FOREACH_DEV (port_id) {
 		if (td_n_ports == TD_MAX_PORTS) {
 			snprintf(err, errlen, "more than %d ports", TD_MAX_PORTS);
 			return -E2BIG;
 		}
 		struct td_port *p = &td_ports[td_n_ports];
-		*p = (struct td_port){.port_id = port_id, .ipv4 = pending_ipv4[td_n_ports],
-				      .plen = pending_plen[td_n_ports]};
+		*p = (struct td_port){
+			.port_id = port_id, .ipv4 = pending_ipv4[td_n_ports], .plen = pending_plen[td_n_ports]};
 		td_n_ports++;
 		ret = port_init(p, mp, n_queues, err, errlen);
 		if (ret < 0)
 			return ret;
 	}
 	if (td_n_ports == 0) {
-		snprintf(err, errlen,
-			 "no usable port: give one with --vdev (e.g. net_af_packet0,iface=IFNAME) or a PCI device (-a)");
+		snprintf(
+			err, errlen,
+			"no usable port: give one with --vdev (e.g. net_af_packet0,iface=IFNAME) or a PCI device (-a)");
 		return -ENODEV;
 	}
 	return 0;

@@ -15,8 +15,8 @@
 #include "api/td_dp_shm.h"
 
 #define TD_MAX_PORTS TD_DP_MAX_PORTS
-#define TD_RX_DESC 1024
-#define TD_TX_DESC 1024
+#define TD_RX_DESC   1024
+#define TD_TX_DESC   1024
 
 struct td_port {
 	uint16_t port_id;

@@ -12,29 +12,29 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define RTCP_PT_SR 200
-#define RTCP_PT_RR 201
-#define RTCP_PT_SDES 202
-#define RTCP_PT_BYE 203
-#define RTCP_PT_APP 204
+#define RTCP_PT_SR	200
+#define RTCP_PT_RR	201
+#define RTCP_PT_SDES	202
+#define RTCP_PT_BYE	203
+#define RTCP_PT_APP	204
 #define RTCP_MAX_BLOCKS 4
 
 enum rtcp_check {
 	RTCP_OK = 0,
-	RTCP_SHORT,       /* shorter than one header, or a block past the end */
+	RTCP_SHORT,	  /* shorter than one header, or a block past the end */
 	RTCP_BAD_VERSION, /* V != 2 in any packet */
-	RTCP_BAD_TYPE,    /* first packet not SR/RR, or first padded */
+	RTCP_BAD_TYPE,	  /* first packet not SR/RR, or first padded */
 	RTCP_BAD_LENGTH,  /* lengths do not add up to the datagram */
 };
 
 struct rtcp_block {
-	uint32_t ssrc;         /* source this block reports on */
+	uint32_t ssrc;	       /* source this block reports on */
 	uint8_t fraction_lost; /* /256 */
 	int32_t cum_lost;      /* 24-bit signed */
 	uint32_t ext_max_seq;
 	uint32_t jitter; /* timestamp units */
-	uint32_t lsr;    /* middle 32 bits of the last SR's NTP time */
-	uint32_t dlsr;   /* 1/65536 s since that SR */
+	uint32_t lsr;	 /* middle 32 bits of the last SR's NTP time */
+	uint32_t dlsr;	 /* 1/65536 s since that SR */
 };
 
 struct rtcp_info {

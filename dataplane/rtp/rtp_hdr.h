@@ -25,10 +25,10 @@ struct rtp_hdr {
 
 enum rtp_check {
 	RTP_OK = 0,
-	RTP_SHORT,       /* fewer than 12 bytes */
+	RTP_SHORT,	 /* fewer than 12 bytes */
 	RTP_BAD_VERSION, /* V != 2 */
-	RTP_BAD_CSRC,    /* CSRC list runs past the packet */
-	RTP_BAD_EXT,     /* extension header or its length runs past the packet */
+	RTP_BAD_CSRC,	 /* CSRC list runs past the packet */
+	RTP_BAD_EXT,	 /* extension header or its length runs past the packet */
 	RTP_BAD_PADDING, /* P set with a count of 0 or past the header */
 };
 

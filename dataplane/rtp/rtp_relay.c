@@ -67,8 +67,8 @@ source_allowed(const struct td_rtp_session *s, uint32_t ip)
  * source passes. Returns false when the packet must be dropped.
  */
 static bool
-latch_check(struct td_worker *w, struct td_rtp_session *s, uint16_t port, const struct rte_ether_hdr *eth,
-	    uint32_t ip, uint16_t sport)
+latch_check(struct td_worker *w, struct td_rtp_session *s, uint16_t port, const struct rte_ether_hdr *eth, uint32_t ip,
+	    uint16_t sport)
 {
 	bool same = s->latch != TD_RTP_LEARNING && s->src_ip == ip && s->src_port == sport;
 
@@ -193,8 +193,10 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	  struct rte_udp_hdr *udp, uint16_t tot)
 {
 	static const uint16_t *const reasons[] = {
-		[RTP_SHORT] = &td_drop_rtp_short,	      [RTP_BAD_VERSION] = &td_drop_rtp_bad_version,
-		[RTP_BAD_CSRC] = &td_drop_rtp_bad_csrc,	      [RTP_BAD_EXT] = &td_drop_rtp_bad_ext,
+		[RTP_SHORT] = &td_drop_rtp_short,
+		[RTP_BAD_VERSION] = &td_drop_rtp_bad_version,
+		[RTP_BAD_CSRC] = &td_drop_rtp_bad_csrc,
+		[RTP_BAD_EXT] = &td_drop_rtp_bad_ext,
 		[RTP_BAD_PADDING] = &td_drop_rtp_bad_padding,
 	};
 	uint8_t *payload = (uint8_t *)(udp + 1);
@@ -206,7 +208,8 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 		sess_drop(w, s, m, *reasons[rc]);
 		return;
 	}
-	if (!latch_check(w, s, port, rte_pktmbuf_mtod(m, struct rte_ether_hdr *), ip->src_addr, rte_be_to_cpu_16(udp->src_port))) {
+	if (!latch_check(w, s, port, rte_pktmbuf_mtod(m, struct rte_ether_hdr *), ip->src_addr,
+			 rte_be_to_cpu_16(udp->src_port))) {
 		s->st->src_rejected++;
 		sess_drop(w, s, m, td_drop_rtp_source_not_allowed);
 		return;
@@ -285,7 +288,8 @@ rtcp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct 
 	 * differ, RFC 3605 aside) or, before latching, an allowed one. */
 	uint32_t sip = ip->src_addr;
 	uint16_t sport = rte_be_to_cpu_16(udp->src_port);
-	if ((s->latch != TD_RTP_LEARNING && sip != s->src_ip) || (s->latch == TD_RTP_LEARNING && !source_allowed(s, sip))) {
+	if ((s->latch != TD_RTP_LEARNING && sip != s->src_ip) ||
+	    (s->latch == TD_RTP_LEARNING && !source_allowed(s, sip))) {
 		s->st->src_rejected++;
 		sess_drop(w, s, m, td_drop_rtcp_source_not_allowed);
 		return;

@@ -21,7 +21,7 @@
 #include "rtp_stats.h"
 
 #define TD_RTP_LEARN_DEFAULT 5
-#define TD_RTP_NO_PEER UINT32_MAX
+#define TD_RTP_NO_PEER	     UINT32_MAX
 
 enum td_rtp_latch {
 	TD_RTP_LEARNING = 0, /* nothing received yet */
@@ -46,7 +46,7 @@ struct td_rtp_session {
 	uint32_t id; /* 0: free slot */
 	uint16_t port;
 	uint16_t reuse;
-	uint32_t peer; /* slot of the bridged session, TD_RTP_NO_PEER */
+	uint32_t peer;	  /* slot of the bridged session, TD_RTP_NO_PEER */
 	uint16_t tx_port; /* td_ports index toward the peer; learnt from rx */
 	struct td_dp_cmd_session p;
 

@@ -7,8 +7,8 @@
  */
 #include "rtp_stats.h"
 
-#define RTP_SEQ_MOD (1u << 16)
-#define MAX_DROPOUT 3000
+#define RTP_SEQ_MOD  (1u << 16)
+#define MAX_DROPOUT  3000
 #define MAX_MISORDER 100
 
 static void

@@ -16,10 +16,10 @@
 #include "api/td_dp_shm.h"
 #include "port/port.h"
 
-#define TD_RX_BURST 32
-#define TD_TX_BUF 64         /* a burst's replies plus the ARP requests it causes */
+#define TD_RX_BURST	 32
+#define TD_TX_BUF	 64  /* a burst's replies plus the ARP requests it causes */
 #define TD_CTL_POLL_MASK 0xf /* command ring checked every 16 loops */
-#define TD_TIMEOUT_SCAN 8    /* sessions checked for media timeout per 16 loops */
+#define TD_TIMEOUT_SCAN	 8   /* sessions checked for media timeout per 16 loops */
 
 struct td_txbuf {
 	uint16_t n;
@@ -35,10 +35,10 @@ struct td_worker {
 	struct td_dp_worker_stats *st;
 	struct rte_ring *cmd;
 	struct rte_ring *evt;
-	uint32_t idle_sleep_us; /* 0: busy-poll */
-	struct td_rtp_table *rtp;   /* media sessions of this worker's ports */
-	struct td_neigh *neigh;     /* neighbours this worker knows */
-	struct rte_ring *handoff;   /* packets other workers received for us */
+	uint32_t idle_sleep_us;		    /* 0: busy-poll */
+	struct td_rtp_table *rtp;	    /* media sessions of this worker's ports */
+	struct td_neigh *neigh;		    /* neighbours this worker knows */
+	struct rte_ring *handoff;	    /* packets other workers received for us */
 	struct rte_ring *const *handoff_to; /* every worker's handoff ring */
 	struct td_txbuf tx[TD_MAX_PORTS];
 };

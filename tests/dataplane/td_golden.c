@@ -45,7 +45,7 @@
 #include "worker/worker.h"
 
 #define MAX_NAMES 32
-#define MAX_PKTS 100000
+#define MAX_PKTS  100000
 
 static struct {
 	char name[32];
@@ -137,7 +137,8 @@ drain_events(struct td_dp_msg *last_ack)
 		} else {
 			json_object_set_new(e, "session", json_string(name_of(m.sevt.session)));
 			json_object_set_new(e, "addr", json_sprintf("%s:%u", ip_str(m.sevt.addr, a), m.sevt.port));
-			json_object_set_new(e, "old", json_sprintf("%s:%u", ip_str(m.sevt.old_addr, b), m.sevt.old_port));
+			json_object_set_new(e, "old",
+					    json_sprintf("%s:%u", ip_str(m.sevt.old_addr, b), m.sevt.old_port));
 			json_object_set_new(e, "idle_ms", json_integer(m.sevt.idle_ms));
 		}
 		json_object_set_new(e, "at_packet", json_integer(next_pkt));
@@ -260,8 +261,7 @@ scenario_line(char *line)
 			json_object_set_new(rec, "port", json_integer(TD_DP_SESSION_PORT(ack.ack.session)));
 		}
 		json_object_set_new(rec, "session", json_string(tok[1]));
-	} else if (strcmp(tok[0], "bridge") == 0 || strcmp(tok[0], "unbridge") == 0 ||
-		   strcmp(tok[0], "destroy") == 0) {
+	} else if (strcmp(tok[0], "bridge") == 0 || strcmp(tok[0], "unbridge") == 0 || strcmp(tok[0], "destroy") == 0) {
 		static const struct {
 			const char *w;
 			uint16_t t;
@@ -362,8 +362,21 @@ main(int argc, char **argv)
 
 	snprintf(vdev, sizeof(vdev), "net_pcap0,rx_pcap=%s,tx_pcap=%s", argv[2], argv[3]);
 	snprintf(prefix, sizeof(prefix), "tdg%d", getpid());
-	char *eal[] = {"td-golden", "-l", "0", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
-		       "--no-telemetry", "--log-level", "lib.eal:error", "--file-prefix", prefix, "--vdev", vdev};
+	char *eal[] = {"td-golden",
+		       "-l",
+		       "0",
+		       "--no-huge",
+		       "-m",
+		       "128",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--no-telemetry",
+		       "--log-level",
+		       "lib.eal:error",
+		       "--file-prefix",
+		       prefix,
+		       "--vdev",
+		       vdev};
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0)
 		die("%s", "EAL init failed");
 	struct rte_mempool *mp = rte_pktmbuf_pool_create("golden", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
@@ -374,7 +387,8 @@ main(int argc, char **argv)
 
 	char shm_name[64];
 	snprintf(shm_name, sizeof(shm_name), "/td-golden-%d", getpid());
-	struct td_dp_shm_conf conf = {.n_workers = 1, .ring_size = 1024,
+	struct td_dp_shm_conf conf = {.n_workers = 1,
+				      .ring_size = 1024,
 				      .sessions_per_worker = td_rtp_slots(1, (uint16_t)lo, (uint16_t)hi, 0)};
 	shm = td_dp_shm_create(shm_name, &conf);
 	if (shm == NULL)
@@ -407,11 +421,11 @@ main(int argc, char **argv)
 		json_object_set_new(sess, names[i].name, session_json(names[i].id));
 	char mac[32];
 	snprintf(mac, sizeof(mac), RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(&td_ports[0].mac));
-	json_t *rep = json_pack("{s:s,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}", "mac", mac, "commands", j_cmds,
-				"events", j_events, "drops", drops, "sessions", sess, "worker", "rx_pkts",
-				(json_int_t)ws.rx_pkts, "tx_pkts", (json_int_t)ws.tx_pkts, "arp_replies",
-				(json_int_t)ws.arp_replies, "arp_requests", (json_int_t)ws.arp_requests, "sessions",
-				(json_int_t)ws.sessions);
+	json_t *rep =
+		json_pack("{s:s,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}", "mac", mac, "commands", j_cmds, "events",
+			  j_events, "drops", drops, "sessions", sess, "worker", "rx_pkts", (json_int_t)ws.rx_pkts,
+			  "tx_pkts", (json_int_t)ws.tx_pkts, "arp_replies", (json_int_t)ws.arp_replies, "arp_requests",
+			  (json_int_t)ws.arp_requests, "sessions", (json_int_t)ws.sessions);
 	if (json_dump_file(rep, argv[4], JSON_INDENT(1)) < 0)
 		die("cannot write %s", argv[4]);
 	json_decref(rep);

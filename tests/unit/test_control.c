@@ -161,8 +161,7 @@ test_help_lists_commands(void **state)
 	size_t i;
 	json_t *c;
 	int seen = 0;
-	json_array_foreach(cmds, i, c)
-	{
+	json_array_foreach (cmds, i, c) {
 		if (strcmp(json_string_value(json_object_get(c, "words")), "zz t deep") == 0)
 			seen++;
 	}
@@ -204,8 +203,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dispatch_longest_prefix), cmocka_unit_test(test_unknown_and_malformed),
-		cmocka_unit_test(test_deferred_reply_client_gone), cmocka_unit_test(test_help_lists_commands),
+		cmocka_unit_test(test_dispatch_longest_prefix),
+		cmocka_unit_test(test_unknown_and_malformed),
+		cmocka_unit_test(test_deferred_reply_client_gone),
+		cmocka_unit_test(test_help_lists_commands),
 		cmocka_unit_test(test_store_schema),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

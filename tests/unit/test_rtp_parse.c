@@ -212,7 +212,7 @@ mk_sr_sdes(uint8_t *b)
 	p = put32(p, 8000);
 	p = put32(p, 50);
 	p = put32(p, 8000);
-	p = put32(p, 0x22222222); /* block: ssrc */
+	p = put32(p, 0x22222222);	      /* block: ssrc */
 	p = put32(p, (64u << 24) | 0xFFFFFE); /* 25% lost, cumulative -2 */
 	p = put32(p, 0x00010064);
 	p = put32(p, 123);
@@ -257,7 +257,7 @@ test_rtcp_malformed(void **state)
 	uint16_t len = mk_sr_sdes(b);
 
 	assert_int_equal(rtcp_parse(b, 7, &ri), RTCP_SHORT);
-	assert_int_equal(rtcp_parse(b, len - 4, &ri), RTCP_BAD_LENGTH); /* SDES cut */
+	assert_int_equal(rtcp_parse(b, len - 4, &ri), RTCP_BAD_LENGTH);	    /* SDES cut */
 	assert_int_equal(rtcp_parse(b, len - 8 + 2, &ri), RTCP_BAD_LENGTH); /* stray bytes */
 	b[0] = 0x41;
 	assert_int_equal(rtcp_parse(b, len, &ri), RTCP_BAD_VERSION);
@@ -281,11 +281,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rtp_valid_plain),	  cmocka_unit_test(test_rtp_csrc_ext_padding),
-		cmocka_unit_test(test_rtp_malformed),	  cmocka_unit_test(test_stats_loss_and_wrap),
-		cmocka_unit_test(test_stats_reorder_duplicate), cmocka_unit_test(test_stats_jitter_converges),
-		cmocka_unit_test(test_stats_ssrc_change_resyncs), cmocka_unit_test(test_stats_big_jump_needs_two),
-		cmocka_unit_test(test_rtcp_sr_sdes),	  cmocka_unit_test(test_rtcp_malformed),
+		cmocka_unit_test(test_rtp_valid_plain),
+		cmocka_unit_test(test_rtp_csrc_ext_padding),
+		cmocka_unit_test(test_rtp_malformed),
+		cmocka_unit_test(test_stats_loss_and_wrap),
+		cmocka_unit_test(test_stats_reorder_duplicate),
+		cmocka_unit_test(test_stats_jitter_converges),
+		cmocka_unit_test(test_stats_ssrc_change_resyncs),
+		cmocka_unit_test(test_stats_big_jump_needs_two),
+		cmocka_unit_test(test_rtcp_sr_sdes),
+		cmocka_unit_test(test_rtcp_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
