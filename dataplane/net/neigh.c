@@ -60,7 +60,7 @@ td_neigh_fini(struct td_worker *workers, uint16_t n_workers)
 static inline uint32_t
 slot_of(uint32_t ip)
 {
-	return (ip * 2654435761u) >> (32 - 10); /* TD_NEIGH_SIZE = 2^10 */
+	return (ip * 2654435761u) >> (32 - TD_NEIGH_BITS); /* Fibonacci hashing */
 }
 
 static void

@@ -15,7 +15,8 @@
 
 #include <rte_ether.h>
 
-#define TD_NEIGH_SIZE	    1024 /* entries per worker, a power of two */
+#define TD_NEIGH_BITS	    13
+#define TD_NEIGH_SIZE	    (1u << TD_NEIGH_BITS) /* entries per worker */
 #define TD_NEIGH_SOLICIT_MS 10
 
 struct td_worker;
