@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "resample/resample.h"
 #include "td_codec.h"
 
 #define SECONDS 2
@@ -176,6 +177,48 @@ test_opus_dtx(void **state)
 	free(st);
 }
 
+/* 8 -> 16 -> 48 -> 8 kHz keeps the speech band: the tones come back. */
+static void
+test_resample_round_trip(void **state)
+{
+	(void)state;
+	unsigned int n = 8000 * SECONDS;
+	int16_t *in = calloc(n, sizeof(*in)), *mid = calloc(n * 2, sizeof(*mid)), *hi = calloc(n * 6, sizeof(*hi)),
+		*out = calloc(n, sizeof(*out));
+	struct td_resample *up = td_resample_create(8000, 16000, 3), *up2 = td_resample_create(16000, 48000, 3),
+			   *down = td_resample_create(48000, 8000, 3);
+	assert_non_null(up);
+	assert_non_null(up2);
+	assert_non_null(down);
+	tones(in, n, 8000);
+	unsigned int a = 0, b = 0, c = 0;
+	for (unsigned int off = 0; off < n; off += 160) {
+		int k = td_resample_process(up, in + off, 160, mid + a, 2 * n - a);
+		assert_true(k >= 0);
+		int k2 = td_resample_process(up2, mid + a, (unsigned)k, hi + b, 6 * n - b);
+		assert_true(k2 >= 0);
+		int k3 = td_resample_process(down, hi + b, (unsigned)k2, out + c, n - c);
+		assert_true(k3 >= 0);
+		a += (unsigned)k;
+		b += (unsigned)k2;
+		c += (unsigned)k3;
+	}
+	assert_true(c > n - 400);
+	double snr, corr;
+	compare(in, out, c, 8000, &snr, &corr);
+	print_message("resample 8->16->48->8 kHz: SNR %.1f dB, correlation %.4f\n", snr, corr);
+	assert_true(snr > 25 && corr > 0.99);
+	assert_null(td_resample_create(0, 8000, 3));
+	assert_null(td_resample_create(8000, 16000, 11));
+	td_resample_destroy(up);
+	td_resample_destroy(up2);
+	td_resample_destroy(down);
+	free(in);
+	free(mid);
+	free(hi);
+	free(out);
+}
+
 static void
 test_registry_and_errors(void **state)
 {
@@ -211,9 +254,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_g711),	 cmocka_unit_test(test_g722),
-		cmocka_unit_test(test_g729),	 cmocka_unit_test(test_opus),
-		cmocka_unit_test(test_opus_dtx), cmocka_unit_test(test_registry_and_errors),
+		cmocka_unit_test(test_g711),
+		cmocka_unit_test(test_g722),
+		cmocka_unit_test(test_g729),
+		cmocka_unit_test(test_opus),
+		cmocka_unit_test(test_opus_dtx),
+		cmocka_unit_test(test_resample_round_trip),
+		cmocka_unit_test(test_registry_and_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
