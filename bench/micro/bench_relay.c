@@ -118,7 +118,8 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else {
-			fprintf(stderr, "usage: td-bench-relay [--pairs N] [--packets N] [--bursts 8,32,..] [--json]\n");
+			fprintf(stderr,
+				"usage: td-bench-relay [--pairs N] [--packets N] [--bursts 8,32,..] [--json]\n");
 			return 2;
 		}
 	}
@@ -131,9 +132,11 @@ main(int argc, char **argv)
 			return 2;
 
 	snprintf(prefix, sizeof(prefix), "tdbench%d", getpid());
-	char *eal[] = {"td-bench-relay", "-l",	       "0",	   "--no-huge",	     "-m", "512",
-		       "--no-pci",	 "--no-shconf", "--no-telemetry", "--file-prefix", prefix,
-		       "--log-level",	 "lib.eal:error", "--vdev",	  "net_null0"};
+	char *eal[] = {"td-bench-relay", "-l",		"0",
+		       "--no-huge",	 "-m",		"512",
+		       "--no-pci",	 "--no-shconf", "--no-telemetry",
+		       "--file-prefix",	 prefix,	"--log-level",
+		       "lib.eal:error",	 "--vdev",	"net_null0"};
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0)
 		return 1;
 	struct rte_mempool *mp = rte_pktmbuf_pool_create("bench", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
@@ -225,7 +228,8 @@ main(int argc, char **argv)
 				for (uint16_t i = 0; i < td_drop_count(); i++)
 					dropped += after.drops[i] - before.drops[i];
 				if (relayed != done[1] || dropped) {
-					fprintf(stderr, "td-bench-relay: burst %u relayed %llu of %llu, %llu dropped:", burst,
+					fprintf(stderr,
+						"td-bench-relay: burst %u relayed %llu of %llu, %llu dropped:", burst,
 						(unsigned long long)relayed, (unsigned long long)done[1],
 						(unsigned long long)dropped);
 					for (uint16_t i = 0; i < td_drop_count(); i++)
