@@ -2,7 +2,9 @@
 /*
  * epoll loop with a fixed table of handlers indexed by fd (control holds few
  * descriptors: a socket per CLI client, a timer or two). SIGINT and SIGTERM
- * arrive through a signalfd and stop the loop.
+ * arrive through a signalfd and stop the loop; SIGPIPE is ignored (sends use
+ * MSG_NOSIGNAL anyway). td_loop_fini closes what the loop made itself (the
+ * epoll fd, the signalfd, the timers); other fds belong to who added them.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,6 +25,7 @@ static struct handler {
 } handlers[MAX_FDS];
 #define MAX_TIMERS 8
 static struct handler timers[MAX_TIMERS];
+static int timer_fds[MAX_TIMERS];
 static unsigned int n_timers;
 static int epfd = -1, sigfd = -1;
 static volatile int stopping;
@@ -44,6 +47,7 @@ td_loop_init(void)
 {
 	sigset_t set;
 
+	stopping = 0;
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		return -errno;
@@ -61,9 +65,10 @@ td_loop_init(void)
 void
 td_loop_fini(void)
 {
-	for (int fd = 0; fd < MAX_FDS; fd++)
-		if (handlers[fd].cb && fd != sigfd && fd != epfd)
-			handlers[fd].cb = NULL;
+	for (unsigned int i = 0; i < n_timers; i++)
+		close(timer_fds[i]);
+	n_timers = 0;
+	memset(handlers, 0, sizeof(handlers));
 	if (sigfd >= 0)
 		close(sigfd);
 	if (epfd >= 0)
@@ -130,27 +135,32 @@ td_loop_timer_add(uint64_t period_ms, td_loop_fd_cb_t cb, void *arg)
 		close(fd);
 		return ret;
 	}
-	n_timers++;
+	timer_fds[n_timers++] = fd;
 	return fd;
+}
+
+int
+td_loop_run_once(int timeout_ms)
+{
+	struct epoll_event evs[64];
+	int n = epoll_wait(epfd, evs, 64, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+		if (fd >= 0 && fd < MAX_FDS && handlers[fd].cb)
+			handlers[fd].cb(fd, evs[i].events, handlers[fd].arg);
+	}
+	return n;
 }
 
 int
 td_loop_run(void)
 {
-	struct epoll_event evs[64];
-
 	while (!stopping) {
-		int n = epoll_wait(epfd, evs, 64, 1000);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			if (fd >= 0 && fd < MAX_FDS && handlers[fd].cb)
-				handlers[fd].cb(fd, evs[i].events, handlers[fd].arg);
-		}
+		int ret = td_loop_run_once(1000);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }

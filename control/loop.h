@@ -19,7 +19,9 @@ int td_loop_fd_mod(int fd, uint32_t events);
 void td_loop_fd_del(int fd);
 /* A periodic timer; returns its fd (to delete it) or -errno. */
 int td_loop_timer_add(uint64_t period_ms, td_loop_fd_cb_t cb, void *arg);
-int td_loop_run(void); /* until td_loop_stop() */
+int td_loop_run(void); /* until td_loop_stop() or a signal; 0 or -errno */
+/* Wait up to timeout_ms and run what is ready: the count, or -errno. */
+int td_loop_run_once(int timeout_ms);
 void td_loop_stop(void);
 
 #endif

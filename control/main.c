@@ -5,12 +5,16 @@
  * dataplane and outlives it.
  *
  * Usage: tongdai-control [--state-dir DIR] [--shm NAME] [--socket PATH]
- * Exit: 0 after SIGINT/SIGTERM, 1 when it cannot start, 2 for bad options.
+ * Exit: 0 after SIGINT/SIGTERM (socket removed, segment released, LMDB
+ * closed), 1 when it cannot start (another control holds the state folder,
+ * LMDB or the socket cannot open), 2 for bad options.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +36,79 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: " PROG " [--state-dir DIR] [--shm NAME] [--socket PATH]\n"
-		   "  --state-dir DIR  LMDB, socket and lock live here (default ./state)\n"
+		   "  --state-dir DIR  LMDB, socket and lock live here (default ./state, created)\n"
 		   "  --shm NAME       the dataplane's segment (default " TD_DP_SHM_DEFAULT ")\n"
 		   "  --socket PATH    management socket (default STATE-DIR/tongdai.sock)\n"
-		   "  -h, --help       this text;  --version  the version\n");
+		   "  -h, --help       this text\n"
+		   "  --version        the version\n");
+}
+
+/* One line on stderr, with the way to the usage; the exit status. */
+static int __attribute__((format(printf, 1, 2))) bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see '" PROG " --help')\n");
+	return 2;
+}
+
+/* mkdir -p, the last component with mode 0700. */
+static int
+mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * One control per state folder: an exclusive flock held for the process's
+ * life. The holder writes its pid into the file so that a second one can
+ * say who holds it.
+ */
+static int
+lock_state(const char *state, int *fdp)
+{
+	char path[PATH_MAX], pid[32] = "";
+	snprintf(path, sizeof(path), "%s/control.lock", state);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		LOG_ERR("cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno;
+		if (err == EWOULDBLOCK) {
+			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			LOG_ERR("another tongdai-control%s%s%s holds %s: one control per state folder",
+				*pid ? " (pid " : "", pid, *pid ? ")" : "", path);
+		} else {
+			LOG_ERR("cannot lock %s: %s", path, strerror(err));
+		}
+		close(fd);
+		return -err;
+	}
+	int len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+		LOG_WARN("cannot write the pid into %s: %s", path, strerror(errno));
+	*fdp = fd;
+	return 0;
 }
 
 static void
@@ -50,12 +123,10 @@ on_tick(int fd, uint32_t events, void *arg)
 static void
 on_dp_event(const struct td_dp_msg *m)
 {
-	char a[16], b[16];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	const struct td_dp_evt_session *e = &m->sevt;
-	snprintf(a, sizeof(a), "%u.%u.%u.%u", e->addr & 0xff, (e->addr >> 8) & 0xff, (e->addr >> 16) & 0xff,
-		 e->addr >> 24);
-	snprintf(b, sizeof(b), "%u.%u.%u.%u", e->old_addr & 0xff, (e->old_addr >> 8) & 0xff, (e->old_addr >> 16) & 0xff,
-		 e->old_addr >> 24);
+	inet_ntop(AF_INET, &e->addr, a, sizeof(a));
+	inet_ntop(AF_INET, &e->old_addr, b, sizeof(b));
 	switch (m->hdr.type) {
 	case TD_DP_EVT_FIRST_PACKET:
 		LOG_INFO("session %u (call %u): media from %s:%u", e->session, e->call_tag, a, e->port);
@@ -82,10 +153,10 @@ main(int argc, char **argv)
 	};
 	const char *state = "./state", *shm = TD_DP_SHM_DEFAULT, *sock = NULL;
 	char path[PATH_MAX], err[512];
-	int c, status = 1;
+	int c, ret, lock = -1, status = 1;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			state = optarg;
@@ -100,59 +171,62 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf(PROG " %s\n", TD_VERSION);
+			printf(PROG " %s (dataplane ABI %d)\n", TD_VERSION, TD_DP_ABI_VERSION);
 			return 0;
 		case ':':
-			fprintf(stderr, PROG ": option '%s' needs a value (see --help)\n", argv[optind - 1]);
-			return 2;
+			return bad_usage("option '%s' needs a value", argv[optind - 1]);
 		default:
-			fprintf(stderr, PROG ": unknown option '%s' (see --help)\n", argv[optind - 1]);
-			return 2;
+			if (optopt)
+				snprintf(path, sizeof(path), "-%c", optopt);
+			else
+				snprintf(path, sizeof(path), "%s", argv[optind - 1]);
+			return bad_usage("unknown option '%s'", path);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s' (see --help)\n", argv[optind]);
-		return 2;
-	}
-	if (shm[0] != '/' || strchr(shm + 1, '/') || strlen(shm) < 2 || strlen(shm) > 60) {
-		fprintf(stderr, PROG ": bad --shm '%s' (want /name)\n", shm);
-		return 2;
-	}
-	if (mkdir(state, 0700) < 0 && errno != EEXIST) {
-		fprintf(stderr, PROG ": cannot create state folder %s: %s\n", state, strerror(errno));
+	if (optind < argc)
+		return bad_usage("unexpected argument '%s'", argv[optind]);
+	if (shm[0] != '/' || strchr(shm + 1, '/') || strlen(shm) < 2 || strlen(shm) > 60)
+		return bad_usage("bad --shm '%s' (want /name, at most 60 characters)", shm);
+	if (*state == '\0')
+		return bad_usage("empty --state-dir");
+
+	ret = mkdir_p(state);
+	if (ret < 0) {
+		LOG_ERR("cannot create the state folder %s: %s", state, strerror(-ret));
 		return 1;
 	}
-	/* One control per state folder. */
-	snprintf(path, sizeof(path), "%s/control.lock", state);
-	int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(stderr, PROG ": %s: %s\n", path,
-			errno == EWOULDBLOCK ? "another tongdai-control uses this state folder" : strerror(errno));
+	if (lock_state(state, &lock) < 0)
 		return 1;
-	}
 	if (td_store_open(state, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+		LOG_ERR("%s", err);
+		close(lock);
 		return 1;
 	}
 	if (sock == NULL) {
 		snprintf(path, sizeof(path), "%s/tongdai.sock", state);
 		sock = path;
 	}
-	if (td_loop_init() < 0 || td_mgmt_open(sock, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+	ret = td_loop_init();
+	if (ret < 0) {
+		LOG_ERR("cannot make the event loop: %s", strerror(-ret));
 		goto out;
 	}
-	dp_link_start(shm);
+	if (td_mgmt_open(sock, err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		goto out;
+	}
+	ret = td_loop_timer_add(TICK_MS, on_tick, NULL);
+	if (ret < 0) {
+		LOG_ERR("cannot make the tick timer: %s", strerror(-ret));
+		goto out;
+	}
 	dp_link_on_event(on_dp_event);
-	int tfd = td_loop_timer_add(TICK_MS, on_tick, NULL);
-	if (tfd < 0) {
-		fprintf(stderr, PROG ": cannot make the tick timer: %s\n", strerror(-tfd));
-		goto out;
-	}
+	dp_link_start(shm);
 	LOG_INFO(PROG " %s: state %s, socket %s, dataplane segment %s", TD_VERSION, state, sock, shm);
 	dp_link_tick();
 	status = td_loop_run() < 0 ? 1 : 0;
 	dp_link_stop();
+	LOG_INFO(PROG " stopped");
 out:
 	td_mgmt_close();
 	td_loop_fini();

@@ -15,15 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <editline/readline.h>
 #include <jansson.h>
 
-#define PROG	  "tongdai"
-#define MAX_WORDS 64
-#define MAX_REPLY (16 * 1024 * 1024)
+#define PROG		"tongdai"
+#define MAX_WORDS	64
+#define MAX_REPLY	(8 * 1024 * 1024)
+#define REPLY_TIMEOUT_S 30
 
 static const char *sock_path;
 static bool want_json;
@@ -44,67 +46,94 @@ usage(FILE *f)
 static json_t *
 request(int argc, char **argv, char *err, size_t errlen)
 {
+	static json_int_t next_id;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	json_t *req = json_pack("{s:i,s:[]}", "id", 1, "argv");
-	for (int i = 0; i < argc; i++)
-		json_array_append_new(json_object_get(req, "argv"), json_string(argv[i]));
-	char *line = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
+	json_int_t id = ++next_id;
+	json_t *req = json_pack("{s:I,s:[],s:b}", "id", id, "argv", "json", want_json);
+	char *line = NULL, *buf = NULL;
+	json_t *rep = NULL;
+	int fd = -1;
 
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	for (int i = 0; req && i < argc; i++)
+		json_array_append_new(json_object_get(req, "argv"), json_string(argv[i]));
+	line = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (line == NULL) {
+		snprintf(err, errlen, "cannot encode the request (words must be UTF-8)");
+		return NULL;
+	}
+	if (strlen(sock_path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control not running (%s: %s)", sock_path, strerror(ENAMETOOLONG));
+		goto out;
+	}
+	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		snprintf(err, errlen, "control not running (%s: %s)", sock_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(line);
-		return NULL;
+		goto out;
 	}
+	struct timeval tv = {.tv_sec = REPLY_TIMEOUT_S};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	size_t len = strlen(line);
-	line[len] = '\n';
-	ssize_t sent = send(fd, line, len + 1, MSG_NOSIGNAL);
-	free(line);
-	if (sent != (ssize_t)(len + 1)) {
-		snprintf(err, errlen, "cannot send to control: %s", strerror(errno));
-		close(fd);
-		return NULL;
+	line[len] = '\n'; /* over the NUL: sent by length */
+	for (size_t off = 0; off < len + 1;) {
+		ssize_t n = send(fd, line + off, len + 1 - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "cannot send to control: %s", strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
 	}
-	size_t cap = 65536, got = 0;
-	char *buf = malloc(cap);
-	for (;;) {
+	size_t cap = 0, got = 0;
+	char *nl = NULL;
+	while (nl == NULL) {
 		if (got == cap) {
 			if (cap >= MAX_REPLY) {
-				snprintf(err, errlen, "reply from control larger than %d bytes", MAX_REPLY);
-				goto fail;
+				snprintf(err, errlen, "reply from control larger than %d MiB: refused",
+					 MAX_REPLY >> 20);
+				goto out;
 			}
-			cap *= 2;
-			buf = realloc(buf, cap);
+			cap = cap ? cap * 2 : 65536;
+			char *p = realloc(buf, cap);
+			if (p == NULL) {
+				snprintf(err, errlen, "out of memory reading the reply");
+				goto out;
+			}
+			buf = p;
 		}
 		ssize_t n = recv(fd, buf + got, cap - got, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			snprintf(err, errlen, "no reply from control within %d s", REPLY_TIMEOUT_S);
+			goto out;
+		}
 		if (n <= 0) {
 			snprintf(err, errlen, "control closed the connection without a reply");
-			goto fail;
+			goto out;
 		}
+		nl = memchr(buf + got, '\n', (size_t)n);
 		got += (size_t)n;
-		if (memchr(buf + got - (size_t)n, '\n', (size_t)n))
-			break;
 	}
-	close(fd);
 	json_error_t jerr;
-	json_t *rep = json_loadb(buf, (size_t)((char *)memchr(buf, '\n', got) - buf), 0, &jerr);
-	free(buf);
-	if (!json_is_object(rep) || !json_is_integer(json_object_get(rep, "status"))) {
-		snprintf(err, errlen, "malformed reply from control");
+	rep = json_loadb(buf, (size_t)(nl - buf), 0, &jerr);
+	json_t *jid = json_object_get(rep, "id");
+	if (!json_is_object(rep) || !json_is_integer(json_object_get(rep, "status")) ||
+	    (json_integer_value(jid) != id && json_integer_value(jid) != 0) ||
+	    (json_object_get(rep, "text") && !json_is_string(json_object_get(rep, "text")))) {
+		snprintf(err, errlen, "malformed reply from control%s%s", rep ? "" : ": ", rep ? "" : jerr.text);
 		json_decref(rep);
-		return NULL;
+		rep = NULL;
 	}
-	return rep;
-fail:
+out:
+	if (fd >= 0)
+		close(fd);
 	free(buf);
-	close(fd);
-	return NULL;
+	free(line);
+	return rep;
 }
 
 /* Run one command; returns its exit status. */
@@ -117,16 +146,30 @@ run(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", err);
 		return 1;
 	}
-	int status = (int)json_integer_value(json_object_get(rep, "status"));
+	json_int_t st = json_integer_value(json_object_get(rep, "status"));
+	int status = st >= 0 && st <= 2 ? (int)st : 1;
 	const char *text = json_string_value(json_object_get(rep, "text"));
 	if (want_json) {
-		json_dumpf(json_object_get(rep, "data"), stdout, JSON_INDENT(2));
+		json_t *data = json_object_get(rep, "data");
+		if (data == NULL)
+			fputs("{}", stdout);
+		else
+			json_dumpf(data, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
 		fputc('\n', stdout);
 	}
-	if (status != 0)
-		fprintf(stderr, PROG ": %s\n", text ? text : "failed");
-	else if (!want_json && text && *text)
+	if (status != 0) {
+		/* An error is one line: join a text that has several. */
+		fputs(PROG ": ", stderr);
+		for (const char *p = text && *text ? text : "failed"; *p; p++) {
+			if (*p == '\n')
+				fputs(p[1] ? "; " : "", stderr);
+			else
+				fputc(*p, stderr);
+		}
+		fputc('\n', stderr);
+	} else if (!want_json && text && *text) {
 		printf("%s\n", text);
+	}
 	fflush(stdout);
 	json_decref(rep);
 	return status;
@@ -172,20 +215,43 @@ take_json(int argc, char **argv)
 	return n;
 }
 
-static void
+/* The command words Tab completes, from `help`; false if control is away. */
+static bool
 load_completions(void)
 {
+	static const char *const own[] = {"quit", "exit"};
 	char err[256];
 	char *help[] = {"help"};
+	bool json = want_json;
+
+	want_json = false;
 	json_t *rep = request(1, help, err, sizeof(err));
+	want_json = json;
 	json_t *list = json_object_get(json_object_get(rep, "data"), "commands");
 	size_t i;
 	json_t *c;
-	completions = calloc(json_array_size(list) + 1, sizeof(char *));
-	json_array_foreach (list, i, c) {
-		completions[n_completions++] = strdup(json_string_value(json_object_get(c, "words")));
+	char **all = calloc(json_array_size(list) + 3, sizeof(char *));
+	if (all == NULL) {
+		json_decref(rep);
+		return false;
 	}
-	json_decref(rep);
+	size_t n = 0;
+	json_array_foreach (list, i, c) {
+		const char *w = json_string_value(json_object_get(c, "words"));
+		if (w && (all[n] = strdup(w)) != NULL)
+			n++;
+	}
+	for (i = 0; i < 2; i++)
+		if ((all[n] = strdup(own[i])) != NULL)
+			n++;
+	for (i = 0; i < n_completions; i++)
+		free(completions[i]);
+	free(completions);
+	completions = all;
+	n_completions = n;
+	bool any = json_array_size(list) > 0;
+	json_decref(rep); /* list is rep's */
+	return any;
 }
 
 /* Next words for the words typed so far (rl_line_buffer up to the cursor). */
@@ -232,14 +298,19 @@ complete(const char *text, int start, int end)
 	(void)start;
 	(void)end;
 	rl_attempted_completion_over = 1;
+	if (n_completions <= 2)
+		load_completions(); /* control may have come up since */
 	return rl_completion_matches(text, complete_word);
 }
 
 static int
 interactive(void)
 {
+	bool json = want_json;
 	int status = 0;
-	load_completions();
+
+	if (!load_completions())
+		fprintf(stderr, PROG ": control not reachable at %s yet: Tab completes once it is\n", sock_path);
 	rl_attempted_completion_function = complete;
 	printf("tongdai CLI: 'help' lists commands, Tab completes, 'quit' leaves\n");
 	char *line;
@@ -248,7 +319,7 @@ interactive(void)
 		if (*line)
 			add_history(line);
 		int n = split(line, words, MAX_WORDS);
-		want_json = false;
+		want_json = json;
 		n = take_json(n, words);
 		if (n == 1 && (strcmp(words[0], "quit") == 0 || strcmp(words[0], "exit") == 0)) {
 			free(line);
@@ -264,23 +335,28 @@ interactive(void)
 	return status;
 }
 
+/* Commands line by line from a pipe; the exit status is the worst one. */
 static int
 script(void)
 {
-	char line[4096];
+	char *line = NULL;
+	size_t cap = 0;
 	int status = 0;
 	bool json = want_json;
-	while (fgets(line, sizeof(line), stdin)) {
+	while (getline(&line, &cap, stdin) > 0) {
 		char *words[MAX_WORDS];
 		int n = split(line, words, MAX_WORDS);
 		want_json = json;
 		n = take_json(n, words);
-		if (n > 0 && words[0][0] != '#') {
-			int s = run(n, words);
-			if (s > status)
-				status = s;
-		}
+		if (n == 0 || words[0][0] == '#')
+			continue;
+		if (n == 1 && (strcmp(words[0], "quit") == 0 || strcmp(words[0], "exit") == 0))
+			break;
+		int s = run(n, words);
+		if (s > status)
+			status = s;
 	}
+	free(line);
 	return status;
 }
 
@@ -289,18 +365,19 @@ main(int argc, char **argv)
 {
 	char *words[MAX_WORDS];
 	int n = 0;
+	bool empty = true;
 
 	sock_path = getenv("TONGDAI_SOCKET");
 	if (sock_path == NULL || !*sock_path)
 		sock_path = "./state/tongdai.sock";
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--socket") == 0) {
-			if (++i == argc) {
-				fprintf(stderr, PROG ": --socket needs a path\n");
+			if (++i == argc || !*argv[i]) {
+				fprintf(stderr, PROG ": --socket needs a path (see '" PROG " --help')\n");
 				return 2;
 			}
 			sock_path = argv[i];
-		} else if (strncmp(argv[i], "--socket=", 9) == 0) {
+		} else if (strncmp(argv[i], "--socket=", 9) == 0 && argv[i][9]) {
 			sock_path = argv[i] + 9;
 		} else if (strcmp(argv[i], "--json") == 0) {
 			want_json = true;
@@ -308,16 +385,17 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
-			fprintf(stderr, PROG ": unknown option '%s' (see --help)\n", argv[i]);
+			fprintf(stderr, PROG ": unknown option '%s' (see '" PROG " --help')\n", argv[i]);
 			return 2;
 		} else if (n == MAX_WORDS) {
 			fprintf(stderr, PROG ": more than %d words\n", MAX_WORDS);
 			return 2;
 		} else {
 			words[n++] = argv[i];
+			empty = empty && !*argv[i];
 		}
 	}
-	if (n > 0)
+	if (n > 0 && !empty)
 		return run(n, words);
 	return isatty(STDIN_FILENO) ? interactive() : script();
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_cmd.h"
 #include "dp_link.h"
 #include "mgmt/mgmt.h"
 #include "quality.h"
@@ -172,7 +173,14 @@ session_ack(void *arg, const struct td_dp_msg *ack, int err)
 {
 	struct pending_cmd *pc = arg;
 	int res = ack ? ack->ack.result : err;
-	if (res < 0) {
+	if (ack == NULL) {
+		/* The link's errors, not the worker's answer. */
+		const char *why = err == -ENOTCONN  ? "the dataplane is not running or went away"
+				  : err == -ENOBUFS ? "the worker's command ring is full"
+						    : session_strerror(err);
+		td_mgmt_reply(pc->req, TD_MGMT_FAILED, json_pack("{s:i}", "result", res), "worker %u: %s", pc->worker,
+			      why);
+	} else if (res < 0) {
 		td_mgmt_reply(pc->req, TD_MGMT_FAILED, json_pack("{s:i}", "result", res), "%s", session_strerror(res));
 	} else if (pc->type == TD_DP_CMD_SESSION_CREATE) {
 		uint32_t id = ack->ack.session;
@@ -195,10 +203,10 @@ send_cmd(struct td_mgmt_req *req, uint32_t worker, struct td_dp_msg *m)
 		return;
 	}
 	*pc = (struct pending_cmd){.req = req, .type = m->hdr.type, .worker = worker};
-	int ret = dp_link_send(worker, m, session_ack, pc, 2000);
-	if (ret < 0) {
+	/* The ack, or the failure to send, comes through session_ack. */
+	if (dp_link_send(worker, m, session_ack, pc, 2000) == -ENOMEM) {
 		free(pc);
-		td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "cannot reach worker %u: %s", worker, strerror(-ret));
+		td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "out of memory");
 	}
 }
 
@@ -207,8 +215,7 @@ need_dataplane(struct td_mgmt_req *req)
 {
 	const struct td_dp_shm *shm = dp_link_shm();
 	if (shm == NULL)
-		td_mgmt_reply(req, TD_MGMT_FAILED, json_pack("{s:b,s:s}", "running", 0, "reason", dp_link_reason()),
-			      "dataplane not running: %s", dp_link_reason());
+		dp_cmd_not_running(req);
 	return shm;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The management protocol: a unix stream socket, one JSON object per line.
- *   request  {"id": N, "argv": ["show", "dataplane"]}
+ *   request  {"id": N, "argv": ["show", "dataplane"], "json": true}
  *   reply    {"id": N, "status": S, "text": "...", "data": {...}}
  * status 0 done, 1 failed (e.g. the dataplane is not running), 2 bad
  * command or argument. `text` is what a person reads, `data` the same facts
@@ -22,7 +22,9 @@
 
 #include <jansson.h>
 
-#define TD_MGMT_MAX_LINE (64 * 1024)
+#define TD_MGMT_MAX_LINE (64 * 1024)	    /* a request longer than this is refused */
+#define TD_MGMT_MAX_OUT	 (32 * 1024 * 1024) /* replies a client leaves unread */
+#define TD_MGMT_MAX_ARGS 64
 
 enum td_mgmt_status {
 	TD_MGMT_OK = 0,
@@ -42,6 +44,7 @@ struct td_cmd {
 };
 
 void td_cmd_register(struct td_cmd *cmd);
+/* The registered commands, sorted by words. */
 const struct td_cmd *td_cmd_first(void);
 
 #define TD_CMD_REGISTER(name, words_, args_, help_, cb_)                                                 \
@@ -55,13 +58,26 @@ const struct td_cmd *td_cmd_first(void);
 void td_mgmt_reply(struct td_mgmt_req *req, int status, json_t *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Serve the socket at path (replacing a stale one). */
+/* The command req was dispatched to (NULL before dispatch). */
+const struct td_cmd *td_mgmt_req_cmd(const struct td_mgmt_req *req);
+/* Did the client ask for JSON ("json": true)? Text is sent anyway. */
+bool td_mgmt_req_json(const struct td_mgmt_req *req);
+/*
+ * For commands that take no argument: if argc > 0, reply status 2 naming
+ * the first extra word and return true (req is then gone).
+ */
+bool td_mgmt_reply_extra_args(struct td_mgmt_req *req, int argc, char **argv);
+
+/* Serve the socket at path (replacing a stale socket, never another file). */
 int td_mgmt_open(const char *path, char *err, size_t errlen);
+/* Close every client, stop listening, remove the socket file. */
 void td_mgmt_close(void);
 
 /*
- * Handle one request line as if a client sent it; the reply line is passed
- * to sink (used by the socket server and by tests). Returns 0 or -errno.
+ * Handle one request line (without its newline) as if a client sent it; the
+ * reply line, newline included, is passed to sink now or later (used by the
+ * socket server and by tests). Returns 0, or -ENOMEM when no reply could be
+ * made at all.
  */
 typedef void (*td_mgmt_sink_t)(void *ctx, const char *line, size_t len);
 int td_mgmt_handle_line(const char *line, size_t len, td_mgmt_sink_t sink, void *ctx);

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The LMDB environment: 1 GiB map, up to 32 named databases, the schema
- * version checked at open. Event-loop thread only.
+ * version checked at open: written when the store is new, compared when it
+ * is not, refused naming both versions when they differ. Event-loop thread
+ * only; the environment is the process's one, opened once and closed at
+ * stop (td_store_close is safe to call twice).
  */
 #include <errno.h>
 #include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,15 +26,32 @@ td_store_errno(int rc)
 		return 0;
 	case MDB_NOTFOUND:
 		return -ENOENT;
-	case MDB_MAP_FULL:
-	case MDB_TXN_FULL:
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_MAP_FULL: /* the map: records must wait for a larger one */
+	case MDB_TXN_FULL: /* too many pages dirtied in one transaction */
+	case MDB_DBS_FULL: /* more named databases than maxdbs */
+	case MDB_TLS_FULL:
+	case MDB_PAGE_FULL:
 		return -ENOSPC;
 	case MDB_READERS_FULL:
+	case MDB_MAP_RESIZED: /* another process grew the map: retry */
 		return -EAGAIN;
 	case MDB_VERSION_MISMATCH:
 	case MDB_INVALID:
+	case MDB_INCOMPATIBLE:
 		return -EPROTO;
+	case MDB_BAD_VALSIZE:
+	case MDB_BAD_DBI:
+	case MDB_BAD_TXN:
+	case MDB_BAD_RSLOT:
+		return -EINVAL;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_PANIC:
+		return -EIO;
 	default:
+		/* LMDB passes system errors through as positive errno. */
 		return rc > 0 ? -rc : -EIO;
 	}
 }
@@ -40,19 +62,21 @@ td_store_env(void)
 	return env;
 }
 
+/* The schema is a native-endian 32-bit integer under meta/"schema". */
 static int
-schema_check(char *err, size_t errlen)
+schema_check(const char *path, char *err, size_t errlen)
 {
 	MDB_txn *txn = NULL;
 	MDB_dbi dbi;
 	MDB_val key = {.mv_size = 6, .mv_data = "schema"}, val;
-	int rc, have;
+	int32_t have = 0;
+	int rc;
 
 	rc = mdb_txn_begin(env, NULL, 0, &txn);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &dbi);
 	if (rc != 0) {
-		snprintf(err, errlen, "cannot open the meta database: %s", mdb_strerror(rc));
+		snprintf(err, errlen, "%s: cannot open the meta database: %s", path, mdb_strerror(rc));
 		if (txn)
 			mdb_txn_abort(txn);
 		return td_store_errno(rc);
@@ -62,19 +86,33 @@ schema_check(char *err, size_t errlen)
 		have = TD_STORE_SCHEMA;
 		val = (MDB_val){.mv_size = sizeof(have), .mv_data = &have};
 		rc = mdb_put(txn, dbi, &key, &val, 0);
-		if (rc == 0)
-			return td_store_errno(mdb_txn_commit(txn));
+		if (rc == 0) {
+			rc = mdb_txn_commit(txn);
+			if (rc != 0)
+				snprintf(err, errlen, "%s: cannot write the schema version: %s", path,
+					 mdb_strerror(rc));
+			return td_store_errno(rc);
+		}
 	} else if (rc == 0) {
-		memcpy(&have, val.mv_data, val.mv_size < sizeof(have) ? val.mv_size : sizeof(have));
+		bool sized = val.mv_size == sizeof(have);
+		if (sized)
+			memcpy(&have, val.mv_data, sizeof(have));
 		mdb_txn_abort(txn);
-		if (val.mv_size != sizeof(have) || have != TD_STORE_SCHEMA) {
-			snprintf(err, errlen, "store schema %d, this program uses schema %d", have, TD_STORE_SCHEMA);
+		if (!sized) {
+			snprintf(err, errlen,
+				 "%s: store schema unreadable (%zu-byte value), this program uses schema %d", path,
+				 val.mv_size, TD_STORE_SCHEMA);
+			return -EPROTO;
+		}
+		if (have != TD_STORE_SCHEMA) {
+			snprintf(err, errlen, "%s: store schema %d, this program uses schema %d", path, (int)have,
+				 TD_STORE_SCHEMA);
 			return -EPROTO;
 		}
 		return 0;
 	}
 	mdb_txn_abort(txn);
-	snprintf(err, errlen, "cannot read the schema version: %s", mdb_strerror(rc));
+	snprintf(err, errlen, "%s: cannot read the schema version: %s", path, mdb_strerror(rc));
 	return td_store_errno(rc);
 }
 
@@ -84,16 +122,21 @@ td_store_open(const char *state_dir, char *err, size_t errlen)
 	char path[4096];
 	int rc;
 
+	if (env != NULL) {
+		snprintf(err, errlen, "the store is already open");
+		return -EALREADY;
+	}
 	snprintf(path, sizeof(path), "%s/lmdb", state_dir);
 	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		return -errno;
+		rc = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(-rc));
+		return rc;
 	}
 	rc = mdb_env_create(&env);
 	if (rc == 0)
-		rc = mdb_env_set_mapsize(env, (size_t)1 << 30);
+		rc = mdb_env_set_mapsize(env, TD_STORE_MAP_SIZE);
 	if (rc == 0)
-		rc = mdb_env_set_maxdbs(env, 32);
+		rc = mdb_env_set_maxdbs(env, TD_STORE_MAX_DBS);
 	if (rc == 0)
 		rc = mdb_env_open(env, path, MDB_NOTLS, 0600);
 	if (rc != 0) {
@@ -101,7 +144,7 @@ td_store_open(const char *state_dir, char *err, size_t errlen)
 		td_store_close();
 		return td_store_errno(rc);
 	}
-	rc = schema_check(err, errlen);
+	rc = schema_check(path, err, errlen);
 	if (rc < 0)
 		td_store_close();
 	return rc;
