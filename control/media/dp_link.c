@@ -225,12 +225,6 @@ waiting(const char *why)
 	LOG_INFO("waiting for dataplane on %s: %s", L.shm_name, why);
 }
 
-static bool
-pid_alive(int32_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
-}
-
 /* Is the dataplane behind shm serving? If not, why, in why. */
 static bool
 dataplane_alive(const struct td_dp_shm *shm, char *why, size_t len)
@@ -242,7 +236,7 @@ dataplane_alive(const struct td_dp_shm *shm, char *why, size_t len)
 	if (state != TD_DP_STATE_RUNNING)
 		snprintf(why, len, "dataplane pid %d %s", h->pid,
 			 state == TD_DP_STATE_STOPPED ? "stopped" : "is not running");
-	else if (!pid_alive(h->pid))
+	else if (!td_dp_pid_alive(h->pid))
 		snprintf(why, len, "dataplane pid %d died without stopping", h->pid);
 	else
 		/* Stable text (no running figure): the wait is logged once. */
@@ -280,7 +274,7 @@ claim(struct td_dp_shm_hdr *h, char *why, size_t len)
 {
 	int32_t me = getpid(), cur = __atomic_load_n(&h->control_pid, __ATOMIC_ACQUIRE);
 	while (cur != me) {
-		if (cur != 0 && pid_alive(cur)) {
+		if (cur != 0 && td_dp_pid_alive(cur)) {
 			snprintf(why, len, "another control (pid %d) is attached", cur);
 			return -EBUSY;
 		}

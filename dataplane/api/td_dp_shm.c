@@ -53,10 +53,25 @@ name_ok(const char *name)
 	return 0;
 }
 
-static bool
-pid_alive(int32_t pid)
+bool
+td_dp_pid_alive(int32_t pid)
 {
-	return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
+	char path[64], stat[256];
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
+		return false;
+	/* A process killed but not yet reaped by its parent still answers
+	 * kill(0): its state in /proc says it is a zombie. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* no /proc to ask: trust kill() */
+	ssize_t n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	stat[n] = '\0';
+	const char *paren = strrchr(stat, ')'); /* the command name may hold spaces */
+	return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
 }
 
 static bool
@@ -69,7 +84,7 @@ owner_alive(const char *name)
 		return false;
 	if (pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) && h.magic == TD_DP_SHM_MAGIC &&
 	    h.state != TD_DP_STATE_STOPPED && h.pid != getpid())
-		alive = pid_alive(h.pid);
+		alive = td_dp_pid_alive(h.pid);
 	close(fd);
 	return alive;
 }
@@ -290,7 +305,7 @@ td_dp_shm_alive(const struct td_dp_shm *shm, uint64_t max_silence_ns)
 	const struct td_dp_shm_hdr *h = shm->hdr;
 	if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != TD_DP_STATE_RUNNING)
 		return false;
-	if (!pid_alive(h->pid))
+	if (!td_dp_pid_alive(h->pid))
 		return false;
 	uint64_t beat = __atomic_load_n(&h->heartbeat_ns, __ATOMIC_RELAXED);
 	return td_dp_now_ns() - beat <= max_silence_ns;

@@ -205,6 +205,8 @@ int td_dp_shm_attach(const char *name, struct td_dp_shm **shmp, char *err, size_
 /* Unmap; the creator also marks the segment stopped and unlinks it. */
 void td_dp_shm_close(struct td_dp_shm *shm);
 
+/* Does pid name a live process (not gone, not a zombie)? */
+bool td_dp_pid_alive(int32_t pid);
 /* Is the process behind the segment still there and beating? */
 bool td_dp_shm_alive(const struct td_dp_shm *shm, uint64_t max_silence_ns);
 /* Does the name still lead to this very segment (not a newer one)? */

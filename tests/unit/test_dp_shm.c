@@ -6,6 +6,7 @@
  * snapshots while a writer updates them.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -230,6 +231,27 @@ test_stats_dead_writer_no_hang(void **state)
 	td_dp_shm_close(dp);
 }
 
+static void
+test_zombie_is_not_alive(void **state)
+{
+	(void)state;
+	assert_true(td_dp_pid_alive(getpid()));
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	/* Not reaped yet: a zombie, which kill(pid, 0) still finds. */
+	for (int i = 0; i < 100; i++) {
+		if (!td_dp_pid_alive(pid))
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(kill(pid, 0), 0);
+	assert_false(td_dp_pid_alive(pid));
+	waitpid(pid, NULL, 0);
+	assert_false(td_dp_pid_alive(pid));
+	assert_false(td_dp_pid_alive(0));
+}
+
 int
 main(void)
 {
@@ -242,6 +264,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_create_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_snapshot_consistent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_dead_writer_no_hang, setup, teardown),
+		cmocka_unit_test(test_zombie_is_not_alive),
 	};
 	alarm(120);
 	return cmocka_run_group_tests(tests, NULL, NULL);
