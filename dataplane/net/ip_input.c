@@ -17,6 +17,7 @@ TD_DROP_REGISTER(ip_bad_version)
 TD_DROP_REGISTER(ip_bad_length)
 TD_DROP_REGISTER(ip_bad_checksum)
 TD_DROP_REGISTER(ip_not_for_us)
+TD_DROP_REGISTER(ip_bad_source)
 TD_DROP_REGISTER(ip_fragment)
 TD_DROP_REGISTER(ip_unknown_proto)
 TD_DROP_REGISTER(icmp_short)
@@ -92,6 +93,14 @@ td_ip_input(struct td_worker *w, uint16_t port, struct rte_mbuf *m)
 	}
 	if (unlikely(ip->dst_addr != td_ports[port].ipv4 || ip->dst_addr == 0)) {
 		td_drop(w->st, m, td_drop_ip_not_for_us);
+		return;
+	}
+	/* RFC 1122 §3.2.1.3: a source that is broadcast, multicast, class E
+	 * or "this network" names no host to answer; answering would make us
+	 * an amplifier. */
+	uint32_t src = rte_be_to_cpu_32(ip->src_addr);
+	if (unlikely(src == 0 || src >= 0xe0000000u)) {
+		td_drop(w->st, m, td_drop_ip_bad_source);
 		return;
 	}
 	/* Media never needs reassembly; fragments are refused outright. */
