@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The SIP parser and UAS checks against the 49 RFC 4475 torture messages
- * (../shared/testdata/rfc4475, handled as its manifest says): each file is
+ * (tests/data/rfc4475, handled as its manifest says): each file is
  * fed as one datagram and, where the RFC frames it so, as a stream in
  * pieces; the outcome (accepted, the response code, or dropped) must be the
  * expected one. Runs under ASan/UBSan too: no read past any buffer.
