@@ -5,6 +5,7 @@
  * dataplane and outlives it.
  *
  * Usage: tongdai-control [--state-dir DIR] [--shm NAME] [--socket PATH]
+ *        [--sip-listen IP:PORT|none]
  * Exit: 0 after SIGINT/SIGTERM (socket removed, segment released, LMDB
  * closed), 1 when it cannot start (another control holds the state folder,
  * LMDB or the socket cannot open), 2 for bad options.
@@ -27,6 +28,7 @@
 #include "loop.h"
 #include "media/dp_link.h"
 #include "mgmt/mgmt.h"
+#include "sip/sip_udp.h"
 #include "store/store.h"
 
 #define PROG	"tongdai-control"
@@ -35,10 +37,11 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: " PROG " [--state-dir DIR] [--shm NAME] [--socket PATH]\n"
+	fprintf(f, "usage: " PROG " [--state-dir DIR] [--shm NAME] [--socket PATH] [--sip-listen IP:PORT|none]\n"
 		   "  --state-dir DIR  LMDB, socket and lock live here (default ./state, created)\n"
 		   "  --shm NAME       the dataplane's segment (default " TD_DP_SHM_DEFAULT ")\n"
 		   "  --socket PATH    management socket (default STATE-DIR/tongdai.sock)\n"
+		   "  --sip-listen A   SIP over UDP on IP:PORT, or none (default 0.0.0.0:5060)\n"
 		   "  -h, --help       this text\n"
 		   "  --version        the version\n");
 }
@@ -147,11 +150,15 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"state-dir", required_argument, NULL, 'd'}, {"shm", required_argument, NULL, 's'},
-		{"socket", required_argument, NULL, 'S'},    {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	     {NULL, 0, NULL, 0},
+		{"state-dir", required_argument, NULL, 'd'},
+		{"shm", required_argument, NULL, 's'},
+		{"socket", required_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"sip-listen", required_argument, NULL, 'L'},
+		{NULL, 0, NULL, 0},
 	};
-	const char *state = "./state", *shm = TD_DP_SHM_DEFAULT, *sock = NULL;
+	const char *state = "./state", *shm = TD_DP_SHM_DEFAULT, *sock = NULL, *sip = "0.0.0.0:5060";
 	char path[PATH_MAX], err[512];
 	int c, ret, lock = -1, status = 1;
 
@@ -166,6 +173,9 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			sock = optarg;
+			break;
+		case 'L':
+			sip = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -215,6 +225,10 @@ main(int argc, char **argv)
 		LOG_ERR("%s", err);
 		goto out;
 	}
+	if (strcmp(sip, "none") != 0 && sip_udp_open(sip, err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		goto out;
+	}
 	ret = td_loop_timer_add(TICK_MS, on_tick, NULL);
 	if (ret < 0) {
 		LOG_ERR("cannot make the tick timer: %s", strerror(-ret));
@@ -222,12 +236,14 @@ main(int argc, char **argv)
 	}
 	dp_link_on_event(on_dp_event);
 	dp_link_start(shm);
-	LOG_INFO(PROG " %s: state %s, socket %s, dataplane segment %s", TD_VERSION, state, sock, shm);
+	LOG_INFO(PROG " %s: state %s, socket %s, dataplane segment %s, SIP udp %s", TD_VERSION, state, sock, shm,
+		 strcmp(sip, "none") ? sip : "off");
 	dp_link_tick();
 	status = td_loop_run() < 0 ? 1 : 0;
 	dp_link_stop();
 	LOG_INFO(PROG " stopped");
 out:
+	sip_udp_close();
 	td_mgmt_close();
 	td_loop_fini();
 	td_store_close();

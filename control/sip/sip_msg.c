@@ -466,9 +466,14 @@ sip_msg_parse(const char *buf, size_t len, bool stream, struct sip_msg *m, struc
 	}
 	size_t hdr_end = (size_t)(end - buf) + 4;
 	const char *eol = memfind(buf, hdr_end, CRLF, 2);
-	int ret = start_line((struct sip_str){buf, (uint32_t)(eol - buf)}, m, err);
-	if (ret < 0)
-		return ret;
+	/* A bad request line is answered (400, 505): the headers a response
+	 * copies are split first, then the error is returned. */
+	struct sip_err line_err = {0};
+	int line_ret = start_line((struct sip_str){buf, (uint32_t)(eol - buf)}, m, &line_err);
+	if (line_ret < 0 && !m->is_request) {
+		*err = line_err;
+		return line_ret;
+	}
 	uint16_t bad = m->is_request ? 400 : 0;
 
 	/* Header lines; a line starting with SP or HT continues the previous
@@ -505,6 +510,10 @@ sip_msg_parse(const char *buf, size_t len, bool stream, struct sip_msg *m, struc
 		h->value = trim(h->value);
 		if (m->count[h->id]++ == 0)
 			m->first[h->id] = h;
+	}
+	if (line_ret < 0) {
+		*err = line_err;
+		return line_ret;
 	}
 
 	/* Framing: Content-Length (§18.3, §20.14). */

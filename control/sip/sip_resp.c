@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Responses from requests, RFC 3261 §8.2.6.2. See the header. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sip_resp.h"
+
+struct out {
+	char *p;
+	size_t len, max;
+	bool full;
+};
+
+static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(o->p + o->len, o->max - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->max - o->len)
+		o->full = true;
+	else
+		o->len += (size_t)n;
+}
+
+int
+sip_resp_build(const struct sip_msg *req, uint16_t code, const char *reason, const char *extra, const char *to_tag,
+	       char *buf, size_t max)
+{
+	struct out o = {.p = buf, .max = max};
+	static const struct {
+		enum sip_hdr_id id;
+		const char *name;
+	} copy[] = {{SIP_HDR_FROM, "From"}, {SIP_HDR_TO, "To"}, {SIP_HDR_CALL_ID, "Call-ID"}, {SIP_HDR_CSEQ, "CSeq"}};
+
+	if (req->first[SIP_HDR_VIA] == NULL)
+		return -EDESTADDRREQ;
+	put(&o, "SIP/2.0 %u %s\r\n", code, reason);
+	for (uint32_t i = 0; i < req->n_hdrs; i++) {
+		const struct sip_hdr *h = &req->hdrs[i];
+		if (h->id == SIP_HDR_VIA)
+			put(&o, "Via: %.*s\r\n", (int)h->value.len, h->value.p);
+	}
+	for (unsigned int k = 0; k < sizeof(copy) / sizeof(copy[0]); k++) {
+		const struct sip_hdr *h = req->first[copy[k].id];
+		if (h == NULL)
+			continue;
+		put(&o, "%s: %.*s", copy[k].name, (int)h->value.len, h->value.p);
+		/* §8.2.6.2: a UAS adds a To tag to responses other than 100,
+		 * unless the request had one. */
+		if (copy[k].id == SIP_HDR_TO && code > 100 && to_tag && req->to.tag.len == 0 &&
+		    !memmem(h->value.p, h->value.len, ";tag=", 5))
+			put(&o, ";tag=%s", to_tag);
+		put(&o, "\r\n");
+	}
+	put(&o, "Server: tongdai/%s\r\n", TD_VERSION);
+	if (extra)
+		put(&o, "%s", extra);
+	put(&o, "Content-Length: 0\r\n\r\n");
+	return o.full ? -ENOBUFS : (int)o.len;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Building a response to a request (RFC 3261 §8.2.6): the Via headers in
+ * order, From, To (with a tag added for anything but 100 when the request
+ * had none), Call-ID and CSeq copied; extra header lines and a body after
+ * them. Works on a request whose parse failed too, from the headers that
+ * were split before the failure; without a Via there is nowhere to answer
+ * and it returns -EDESTADDRREQ. Event-loop thread; no state.
+ */
+#ifndef TD_SIP_RESP_H
+#define TD_SIP_RESP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sip_msg.h"
+
+/* extra: complete header lines each ending in CRLF, or NULL. Returns the
+ * length written, or -ENOBUFS / -EDESTADDRREQ. */
+int sip_resp_build(const struct sip_msg *req, uint16_t code, const char *reason, const char *extra, const char *to_tag,
+		   char *out, size_t max);
+
+#endif
