@@ -185,15 +185,15 @@ cmd_show_dataplane(struct td_mgmt_req *req, int argc, char **argv)
 			(ull)s->loops, (ull)s->rx_pkts, (ull)s->rx_bytes, (ull)s->tx_pkts, (ull)s->tx_bytes);
 		fprintf(t4, "%-6u %11llu %12llu %10llu %10llu %15llu %12llu\n", w, (ull)s->arp_replies,
 			(ull)s->icmp_echo_replies, (ull)s->cmds, (ull)s->events, (ull)s->event_ring_full, (ull)drops);
-		json_t *jw = json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "index",
-				       (int)w, "lcore", (int)s->lcore_id, "loops", (json_int_t)s->loops, "rx_pkts",
-				       (json_int_t)s->rx_pkts, "rx_bytes", (json_int_t)s->rx_bytes, "tx_pkts",
-				       (json_int_t)s->tx_pkts, "tx_bytes", (json_int_t)s->tx_bytes, "arp_replies",
-				       (json_int_t)s->arp_replies, "arp_requests", (json_int_t)s->arp_requests,
-				       "icmp_echo_replies", (json_int_t)s->icmp_echo_replies, "cmds",
-				       (json_int_t)s->cmds, "events", (json_int_t)s->events, "event_ring_full",
-				       (json_int_t)s->event_ring_full, "handoff_in", (json_int_t)s->handoff_in,
-				       "handoff_out", (json_int_t)s->handoff_out, "sessions", (json_int_t)s->sessions);
+		json_t *jw = json_pack(
+			"{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "index", (int)w,
+			"lcore", (int)s->lcore_id, "loops", (json_int_t)s->loops, "busy_tsc", (json_int_t)s->busy_tsc,
+			"rx_pkts", (json_int_t)s->rx_pkts, "rx_bytes", (json_int_t)s->rx_bytes, "tx_pkts",
+			(json_int_t)s->tx_pkts, "tx_bytes", (json_int_t)s->tx_bytes, "arp_replies",
+			(json_int_t)s->arp_replies, "arp_requests", (json_int_t)s->arp_requests, "icmp_echo_replies",
+			(json_int_t)s->icmp_echo_replies, "cmds", (json_int_t)s->cmds, "events", (json_int_t)s->events,
+			"event_ring_full", (json_int_t)s->event_ring_full, "handoff_in", (json_int_t)s->handoff_in,
+			"handoff_out", (json_int_t)s->handoff_out, "sessions", (json_int_t)s->sessions);
 		json_object_set_new(jw, "sessions_refused", json_integer((json_int_t)s->sessions_refused));
 		json_object_set_new(jw, "session_budget", json_integer(d->n_sessions));
 		json_object_set_new(jw, "rtp_port_lo", json_integer(d->rtp_port_lo));
@@ -253,6 +253,7 @@ cmd_show_dataplane(struct td_mgmt_req *req, int argc, char **argv)
 				 "generation", (json_int_t)h->generation, "pid", (int)h->pid, "uptime_s",
 				 (json_int_t)up, "start_ns", (json_int_t)h->start_ns, "n_workers", (int)n_workers,
 				 "ring_size", (int)h->ring_size, "workers", jworkers, "ports", jports, "drops", jdrops);
+	json_object_set_new(data, "tsc_hz", json_integer((json_int_t)h->tsc_hz));
 	json_object_set_new(data, "events", jev);
 	json_object_set_new(data, "commands",
 			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "sent", (json_int_t)ls.sent, "acked",

@@ -48,6 +48,7 @@ struct td_dp_worker_stats {
 	uint32_t seq;
 	uint32_t lcore_id;
 	uint64_t loops;
+	uint64_t busy_tsc; /* TSC cycles of loops that found work (load) */
 	uint64_t rx_pkts;
 	uint64_t rx_bytes;
 	uint64_t tx_pkts;

@@ -11,6 +11,7 @@
  */
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
@@ -93,6 +94,7 @@ td_worker_main(void *arg)
 
 	while (!td_worker_stopping()) {
 		uint32_t got = 0;
+		uint64_t t0 = rte_rdtsc();
 
 		loops++;
 		for (uint16_t port = 0; port < td_n_ports; port++) {
@@ -119,6 +121,11 @@ td_worker_main(void *arg)
 			td_dp_seq_end(&w->st->seq);
 		}
 		if (got) {
+			/* Time spent on work, not on empty polls or sleeps: what the
+			 * worker's load really is, busy-polling or not. */
+			td_dp_seq_begin(&w->st->seq);
+			w->st->busy_tsc += rte_rdtsc() - t0;
+			td_dp_seq_end(&w->st->seq);
 			idle = 0;
 		} else if (++idle > TD_IDLE_POLLS && w->idle_sleep_us) {
 			usleep(w->idle_sleep_us);
