@@ -98,24 +98,46 @@ latch_check(struct td_worker *w, struct td_rtp_session *s, uint16_t port, const 
 	return true;
 }
 
-/* Where the peer of b is, and its MAC: the latched source, else the
- * signalled remote. */
+/* Where a packet for session s goes: out of its bridged session b's port,
+ * to b's peer (its latched source, else its signalled remote) at the MAC
+ * learnt from it or from ARP. */
+struct route {
+	struct td_rtp_session *b;
+	uint32_t ip;
+	uint16_t port;
+	uint16_t out_port; /* td_ports index */
+	struct rte_ether_addr mac;
+};
+
+/* Fill r, or drop m under the reason that stops it and return false. */
 static bool
-peer_dest(struct td_rtp_session *b, uint16_t in_port, bool rtcp, uint32_t *ip, uint16_t *uport,
-	  struct rte_ether_addr *mac, uint16_t *out_port)
+peer_route(struct td_worker *w, struct td_rtp_session *s, struct rte_mbuf *m, uint16_t in_port, bool rtcp,
+	   struct route *r)
 {
+	if (s->peer == TD_RTP_NO_PEER) {
+		sess_drop(w, s, m, td_drop_rtp_unbridged);
+		return false;
+	}
+	struct td_rtp_session *b = &w->rtp->s[s->peer];
+	r->b = b;
 	if (b->latch != TD_RTP_LEARNING) {
-		*ip = b->src_ip;
-		*uport = rtcp ? (b->rtcp_latched ? b->rtcp_port : (uint16_t)(b->src_port + 1)) : b->src_port;
-		*mac = b->src_mac;
-		*out_port = b->tx_port;
+		r->ip = b->src_ip;
+		r->port = rtcp ? (b->rtcp_latched ? b->rtcp_port : (uint16_t)(b->src_port + 1)) : b->src_port;
+		r->mac = b->src_mac;
+		r->out_port = b->tx_port;
 		return true;
 	}
-	if (b->p.remote_ip == 0 || b->p.remote_port == 0)
+	if (b->p.remote_ip == 0 || b->p.remote_port == 0) {
+		sess_drop(w, s, m, td_drop_rtp_no_destination);
 		return false;
-	*ip = b->p.remote_ip;
-	*uport = (uint16_t)(b->p.remote_port + (rtcp ? 1 : 0));
-	*out_port = in_port;
+	}
+	r->ip = b->p.remote_ip;
+	r->port = (uint16_t)(b->p.remote_port + (rtcp ? 1 : 0));
+	r->out_port = in_port;
+	if (!td_neigh_resolve(w, r->out_port, r->ip, &r->mac)) {
+		sess_drop(w, s, m, td_drop_tx_no_neighbor);
+		return false;
+	}
 	return true;
 }
 
@@ -165,27 +187,26 @@ tx_rewrite(struct td_rtp_session *b, struct rtp_hdr *h, const struct rtp_info *r
 
 /* Address the datagram from b's local port to b's peer and queue it. */
 static void
-send_to_peer(struct td_worker *w, struct td_rtp_session *b, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
-	     struct rte_udp_hdr *udp, uint16_t tot, uint32_t dip, uint16_t dport, const struct rte_ether_addr *dmac,
-	     uint16_t out_port, bool rtcp)
+send_to_peer(struct td_worker *w, const struct route *r, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+	     struct rte_udp_hdr *udp, uint16_t tot, bool rtcp)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	const struct td_port *p = &td_ports[out_port];
+	const struct td_port *p = &td_ports[r->out_port];
 
-	eth->dst_addr = *dmac;
+	eth->dst_addr = r->mac;
 	eth->src_addr = p->mac;
 	ip->src_addr = p->ipv4;
-	ip->dst_addr = dip;
+	ip->dst_addr = r->ip;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16((uint16_t)(b->port + (rtcp ? 1 : 0)));
-	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->src_port = rte_cpu_to_be_16((uint16_t)(r->b->port + (rtcp ? 1 : 0)));
+	udp->dst_port = rte_cpu_to_be_16(r->port);
 	/* RFC 768: zero means no checksum over IPv4; the payload is relayed
 	 * unchanged, and recomputing it per packet buys the peer nothing. */
 	udp->dgram_cksum = 0;
 	rte_pktmbuf_trim(m, m->data_len - (uint16_t)(sizeof(*eth) + tot));
-	td_worker_tx(w, out_port, m);
+	td_worker_tx(w, r->out_port, m);
 }
 
 static void
@@ -241,28 +262,16 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	s->st->misordered = s->rx.misordered;
 	s->st->duplicates = s->rx.duplicates;
 
-	if (s->peer == TD_RTP_NO_PEER) {
-		sess_drop(w, s, m, td_drop_rtp_unbridged);
+	struct route r;
+	if (!peer_route(w, s, m, port, false, &r))
 		return;
-	}
-	struct td_rtp_session *b = &w->rtp->s[s->peer];
-	uint32_t dip;
-	uint16_t dport, out_port;
-	struct rte_ether_addr dmac;
-	if (!peer_dest(b, port, false, &dip, &dport, &dmac, &out_port)) {
-		sess_drop(w, s, m, td_drop_rtp_no_destination);
-		return;
-	}
-	if (b->latch == TD_RTP_LEARNING && !td_neigh_resolve(w, out_port, dip, &dmac)) {
-		sess_drop(w, s, m, td_drop_tx_no_neighbor);
-		return;
-	}
+	struct td_rtp_session *b = r.b;
 	td_dp_seq_begin(&b->st->seq);
 	tx_rewrite(b, (struct rtp_hdr *)payload, &ri, now, hz);
 	b->st->rtp_tx_pkts++;
 	b->st->rtp_tx_bytes += len;
 	td_dp_seq_end(&b->st->seq);
-	send_to_peer(w, b, m, ip, udp, tot, dip, dport, &dmac, out_port, false);
+	send_to_peer(w, &r, m, ip, udp, tot, false);
 }
 
 static void
@@ -319,22 +328,10 @@ rtcp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct 
 		}
 	}
 
-	if (s->peer == TD_RTP_NO_PEER) {
-		sess_drop(w, s, m, td_drop_rtp_unbridged);
+	struct route r;
+	if (!peer_route(w, s, m, port, true, &r))
 		return;
-	}
-	struct td_rtp_session *b = &w->rtp->s[s->peer];
-	uint32_t dip;
-	uint16_t dport, out_port;
-	struct rte_ether_addr dmac;
-	if (!peer_dest(b, port, true, &dip, &dport, &dmac, &out_port)) {
-		sess_drop(w, s, m, td_drop_rtp_no_destination);
-		return;
-	}
-	if (b->latch == TD_RTP_LEARNING && !td_neigh_resolve(w, out_port, dip, &dmac)) {
-		sess_drop(w, s, m, td_drop_tx_no_neighbor);
-		return;
-	}
+	struct td_rtp_session *b = r.b;
 	if (info.has_sr) {
 		b->sr_lsr = info.sr_ntp_mid;
 		b->sr_fwd_tsc = now;
@@ -345,7 +342,7 @@ rtcp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct 
 	td_dp_seq_begin(&b->st->seq);
 	b->st->rtcp_tx_pkts++;
 	td_dp_seq_end(&b->st->seq);
-	send_to_peer(w, b, m, ip, udp, tot, dip, dport, &dmac, out_port, true);
+	send_to_peer(w, &r, m, ip, udp, tot, true);
 }
 
 void
