@@ -28,6 +28,7 @@
 #include "loop.h"
 #include "media/dp_link.h"
 #include "mgmt/mgmt.h"
+#include "sip/sip_core.h"
 #include "sip/sip_udp.h"
 #include "store/store.h"
 
@@ -225,6 +226,7 @@ main(int argc, char **argv)
 		LOG_ERR("%s", err);
 		goto out;
 	}
+	sip_core_init();
 	if (strcmp(sip, "none") != 0 && sip_udp_open(sip, err, sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		goto out;
@@ -244,6 +246,7 @@ main(int argc, char **argv)
 	LOG_INFO(PROG " stopped");
 out:
 	sip_udp_close();
+	sip_core_fini();
 	td_mgmt_close();
 	td_loop_fini();
 	td_store_close();

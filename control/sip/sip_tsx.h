@@ -43,6 +43,7 @@ struct sip_peer {
 	uint8_t addr[16]; /* network order; the first 4 octets for IPv4 */
 	uint16_t port;	  /* host order */
 	enum sip_transport transport;
+	uint32_t conn; /* stream transports: the connection it came on; 0: any/new */
 };
 
 enum sip_tsx_kind {

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "loop.h"
 #include "sip_msg.h"
-#include "sip_resp.h"
+#include "sip_transport.h"
 #include "sip_udp.h"
 
 #define RX_BATCH 64
@@ -29,87 +29,61 @@ static char listen_addr[64];
 static struct sip_udp_stats st;
 
 static void
-send_to(const struct sockaddr_in *to, const char *buf, size_t len, uint16_t code)
+peer_of(const struct sockaddr_in *sa, struct sip_peer *p)
 {
-	uint32_t a = ntohl(to->sin_addr.s_addr);
-	/* No answer to an address that reaches many (RFC 4475 §3.3.10). */
-	if (a == 0xffffffffu || a >= 0xe0000000u || a == 0) {
+	*p = (struct sip_peer){.family = AF_INET, .port = ntohs(sa->sin_port), .transport = SIP_TRANSPORT_UDP};
+	memcpy(p->addr, &sa->sin_addr, 4);
+}
+
+/* The transport's send: one datagram, never to an address that reaches
+ * many (RFC 4475 §3.3.10). */
+static int
+udp_send(const struct sip_peer *to, const char *buf, size_t len)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(to->port)};
+	uint32_t a;
+
+	if (fd < 0 || to->family != AF_INET)
+		return -ENOTCONN;
+	memcpy(&sa.sin_addr, to->addr, 4);
+	a = ntohl(sa.sin_addr.s_addr);
+	if (a == 0xffffffffu || a >= 0xe0000000u || a == 0 || to->port == 0) {
 		st.refused_dest++;
-		return;
+		return -EHOSTUNREACH;
 	}
-	if (sendto(fd, buf, len, 0, (const struct sockaddr *)to, sizeof(*to)) != (ssize_t)len) {
+	if (sendto(fd, buf, len, 0, (const struct sockaddr *)&sa, sizeof(sa)) != (ssize_t)len) {
 		st.tx_errors++;
-		return;
+		return -EIO;
 	}
 	st.tx++;
-	st.by_class[code / 100 < 7 ? code / 100 : 0]++;
+	if (len > 12 && memcmp(buf, "SIP/2.0 ", 8) == 0 && buf[8] >= '1' && buf[8] <= '6')
+		st.by_class[buf[8] - '0']++;
+	return 0;
 }
 
 static void
-respond(const struct sip_msg *req, const struct sockaddr_in *from, uint16_t code, const char *reason, const char *extra)
-{
-	char buf[SIP_MAX_MSG], tag[17];
-	uint64_t r;
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (uint64_t)random() << 32 | (uint64_t)random();
-	snprintf(tag, sizeof(tag), "%016llx", (unsigned long long)r);
-	int len = sip_resp_build(req, code, reason, extra, tag, buf, sizeof(buf));
-	if (len < 0) {
-		st.dropped++;
-		return;
-	}
-	send_to(from, buf, (size_t)len, code);
-}
-
-static void
-handle(const char *buf, size_t len, const struct sockaddr_in *from)
+handle(const char *buf, size_t len, const struct sockaddr_in *sa)
 {
 	static struct sip_msg m;
+	struct sip_peer from;
 	struct sip_err err;
-	char extra[512];
 
+	peer_of(sa, &from);
 	st.rx++;
 	st.rx_bytes += len;
 	if (sip_msg_parse(buf, len, false, &m, &err) < 0) {
 		st.malformed++;
-		if (m.is_request && err.code)
-			respond(&m, from, err.code, err.reason, NULL);
+		if (m.is_request && err.code && m.first[SIP_HDR_VIA])
+			sip_transport_reject(&m, &from, err.code, err.reason, NULL);
 		else
 			st.dropped++;
 		return;
 	}
-	if (!m.is_request) {
-		/* No client transactions yet: nothing waits for a response. */
+	if (m.is_request)
+		st.requests++;
+	else
 		st.responses++;
-		return;
-	}
-	st.requests++;
-	if (sip_uas_check(&m, &err, extra, sizeof(extra) - 2) < 0) {
-		if (m.method == SIP_M_ACK)
-			return; /* never answer an ACK */
-		if (extra[0])
-			strcat(extra, "\r\n");
-		respond(&m, from, err.code, err.reason, extra[0] ? extra : NULL);
-		return;
-	}
-	switch (m.method) {
-	case SIP_M_ACK:
-		return;
-	case SIP_M_OPTIONS:
-		respond(&m, from, 200, "OK",
-			"Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE, REFER, NOTIFY, INFO, PRACK\r\n"
-			"Accept: application/sdp\r\n");
-		return;
-	default:
-		break;
-	}
-	/* Dialogs and transactions do not exist yet: a request inside one, or
-	 * a CANCEL, names something we do not have (§12.2.2, §9.2). */
-	if (m.to.tag.len || m.method == SIP_M_CANCEL || m.method == SIP_M_BYE) {
-		respond(&m, from, 481, "Call/Transaction Does Not Exist", NULL);
-		return;
-	}
-	respond(&m, from, 501, "Not Implemented", NULL);
+	sip_transport_deliver(&m, buf, m.size, &from);
 }
 
 static void
@@ -168,6 +142,7 @@ sip_udp_open(const char *listen, char *err, size_t errlen)
 		return ret;
 	}
 	snprintf(listen_addr, sizeof(listen_addr), "%s", listen);
+	sip_transport_register(SIP_TRANSPORT_UDP, udp_send);
 	return 0;
 }
 
@@ -176,6 +151,7 @@ sip_udp_close(void)
 {
 	if (fd < 0)
 		return;
+	sip_transport_register(SIP_TRANSPORT_UDP, NULL);
 	td_loop_fd_del(fd);
 	close(fd);
 	fd = -1;
