@@ -289,6 +289,12 @@ sip_addr_parse(struct sip_str v, struct sip_addr *a)
 static int
 list_next(struct sip_str s, uint32_t *pos, struct sip_str *item)
 {
+	return sip_list_next(s, pos, item);
+}
+
+int
+sip_list_next(struct sip_str s, uint32_t *pos, struct sip_str *item)
+{
 	uint32_t i = *pos, start = i;
 	bool in_angle = false;
 	if (i >= s.len)

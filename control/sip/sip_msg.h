@@ -138,6 +138,9 @@ int sip_addr_parse(struct sip_str v, struct sip_addr *a);
 bool sip_str_eq(struct sip_str s, const char *lit);  /* exact */
 bool sip_str_ieq(struct sip_str s, const char *lit); /* case-insensitive */
 enum sip_method sip_method_of(struct sip_str name);
+/* The next item of a comma-separated value (outside quotes and <>): 1 with
+ * *item set, 0 at the end, -EINVAL for an unterminated quote. */
+int sip_list_next(struct sip_str s, uint32_t *pos, struct sip_str *item);
 const char *sip_method_name(enum sip_method m);
 
 #endif
