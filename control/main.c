@@ -28,9 +28,12 @@
 #include "loop.h"
 #include "media/dp_link.h"
 #include "mgmt/mgmt.h"
+#include "sip/b2bua.h"
+#include "sip/sip_auth.h"
 #include "sip/sip_core.h"
 #include "sip/sip_udp.h"
 #include "store/store.h"
+#include "store/users.h"
 
 #define PROG	"tongdai-control"
 #define TICK_MS 2
@@ -43,6 +46,10 @@ usage(FILE *f)
 		   "  --shm NAME       the dataplane's segment (default " TD_DP_SHM_DEFAULT ")\n"
 		   "  --socket PATH    management socket (default STATE-DIR/tongdai.sock)\n"
 		   "  --sip-listen A   SIP over UDP on IP:PORT, or none (default 0.0.0.0:5060)\n"
+		   "  --sip-digest L   digest challenges, in order: sha256,md5 (default), md5 or sha256\n"
+		   "  --max-calls N    calls at once before new INVITEs get 503 (default 10000)\n"
+		   "  --media-timeout S  hang up a call after S seconds without RTP (default 60)\n"
+		   "  --no-call-auth   let callers call extensions without credentials (labs, benches)\n"
 		   "  -h, --help       this text\n"
 		   "  --version        the version\n");
 }
@@ -122,6 +129,7 @@ on_tick(int fd, uint32_t events, void *arg)
 	(void)events;
 	(void)arg;
 	dp_link_tick();
+	sip_core_tick();
 }
 
 static void
@@ -141,6 +149,7 @@ on_dp_event(const struct td_dp_msg *m)
 		break;
 	case TD_DP_EVT_MEDIA_TIMEOUT:
 		LOG_WARN("session %u (call %u): no media for %u ms", e->session, e->call_tag, e->idle_ms);
+		b2bua_dp_event(m);
 		break;
 	default:
 		break;
@@ -157,11 +166,18 @@ main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{"sip-listen", required_argument, NULL, 'L'},
+		{"sip-digest", required_argument, NULL, 'g'},
+		{"max-calls", required_argument, NULL, 'm'},
+		{"media-timeout", required_argument, NULL, 't'},
+		{"no-call-auth", no_argument, NULL, 'A'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *state = "./state", *shm = TD_DP_SHM_DEFAULT, *sock = NULL, *sip = "0.0.0.0:5060";
-	char path[PATH_MAX], err[512];
+	char path[PATH_MAX], err[512], *end;
 	int c, ret, lock = -1, status = 1;
+	struct b2bua_cfg calls = {.auth_calls = true};
+	bool digest_sha256 = true, digest_md5 = true;
+	unsigned long v;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -177,6 +193,29 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			sip = optarg;
+			break;
+		case 'g':
+			if (strcmp(optarg, "sha256,md5") == 0)
+				digest_sha256 = digest_md5 = true;
+			else if (strcmp(optarg, "md5") == 0 || strcmp(optarg, "sha256") == 0)
+				digest_sha256 = !(digest_md5 = optarg[0] == 'm');
+			else
+				return bad_usage("bad --sip-digest '%s' (want sha256,md5, md5 or sha256)", optarg);
+			break;
+		case 'm':
+		case 't':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || v == 0 || optarg[0] == '-' || v > (c == 'm' ? 1000000ul : 86400ul))
+				return bad_usage("bad --%s '%s' (want 1..%s)", c == 'm' ? "max-calls" : "media-timeout",
+						 optarg, c == 'm' ? "1000000" : "86400");
+			if (c == 'm')
+				calls.max_calls = (uint32_t)v;
+			else
+				calls.media_timeout_s = (uint16_t)v;
+			break;
+		case 'A':
+			calls.auth_calls = false;
 			break;
 		case 'h':
 			usage(stdout);
@@ -226,7 +265,22 @@ main(int argc, char **argv)
 		LOG_ERR("%s", err);
 		goto out;
 	}
-	sip_core_init();
+	b2bua_configure(&calls);
+	sip_auth_set_algorithms(digest_sha256, digest_md5);
+	ret = sip_auth_init(NULL, 0);
+	if (ret < 0) {
+		LOG_ERR("cannot start digest authentication: %s", strerror(-ret));
+		goto out;
+	}
+	if (td_users_open(err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		goto out;
+	}
+	ret = sip_core_init();
+	if (ret < 0) {
+		LOG_ERR("cannot start SIP: %s", strerror(-ret));
+		goto out;
+	}
 	if (strcmp(sip, "none") != 0 && sip_udp_open(sip, err, sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		goto out;

@@ -31,6 +31,13 @@ int
 sip_resp_build(const struct sip_msg *req, uint16_t code, const char *reason, const char *extra, const char *to_tag,
 	       char *buf, size_t max)
 {
+	return sip_resp_build_body(req, code, reason, extra, to_tag, NULL, NULL, 0, buf, max);
+}
+
+int
+sip_resp_build_body(const struct sip_msg *req, uint16_t code, const char *reason, const char *extra, const char *to_tag,
+		    const char *ctype, const char *body, size_t body_len, char *buf, size_t max)
+{
 	struct out o = {.p = buf, .max = max};
 	static const struct {
 		enum sip_hdr_id id;
@@ -60,6 +67,10 @@ sip_resp_build(const struct sip_msg *req, uint16_t code, const char *reason, con
 	put(&o, "Server: tongdai/%s\r\n", TD_VERSION);
 	if (extra)
 		put(&o, "%s", extra);
-	put(&o, "Content-Length: 0\r\n\r\n");
+	if (body && body_len) {
+		put(&o, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%.*s", ctype, body_len, (int)body_len, body);
+	} else {
+		put(&o, "Content-Length: 0\r\n\r\n");
+	}
 	return o.full ? -ENOBUFS : (int)o.len;
 }

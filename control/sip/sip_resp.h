@@ -19,5 +19,9 @@
  * length written, or -ENOBUFS / -EDESTADDRREQ. */
 int sip_resp_build(const struct sip_msg *req, uint16_t code, const char *reason, const char *extra, const char *to_tag,
 		   char *out, size_t max);
+/* The same with a body of type ctype (none when body is NULL). */
+int sip_resp_build_body(const struct sip_msg *req, uint16_t code, const char *reason, const char *extra,
+			const char *to_tag, const char *ctype, const char *body, size_t body_len, char *out,
+			size_t max);
 
 #endif

@@ -91,8 +91,9 @@ dp_kill() {
 	DP_PID=
 }
 
+# ctl_start [control options]
 ctl_start() {
-	ip netns exec "$NS" "$CTL_BIN" --state-dir "$TMP/state" --shm "$SHM" --socket "$TMP/ctl.sock" \
+	ip netns exec "$NS" "$CTL_BIN" --state-dir "$TMP/state" --shm "$SHM" --socket "$TMP/ctl.sock" "$@" \
 		>>"$TMP/control.log" 2>&1 &
 	CTL_PID=$!
 	wait_for 10 test -S "$TMP/ctl.sock" || fail "control did not open its socket"

@@ -1,0 +1,1278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The B2BUA: see the header. Calls live in two hash tables: by our call
+ * number, and by each leg's dialog key (Call-ID and our tag). Dataplane
+ * commands are asynchronous; their callbacks carry the call number, never
+ * a pointer, so an ack for a call that ended meanwhile finds nothing (and a
+ * session created for it is destroyed at once).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b2bua.h"
+#include "log.h"
+#include "media/dp_link.h"
+#include "registrar.h"
+#include "sdp.h"
+#include "sip_auth.h"
+#include "sip_core.h"
+#include "sip_resp.h"
+#include "sip_transport.h"
+#include "sip_uri.h"
+#include "store/users.h"
+
+#define CALL_BUCKETS	   16384
+#define CALL_LINGER_MS	   4000
+#define DP_TIMEOUT_MS	   2000
+#define B_INVITE_NO_ANSWER 120000 /* give up ringing after two minutes */
+
+enum dp_step {
+	STEP_CREATE_A = 1,
+	STEP_CREATE_B,
+	STEP_BRIDGE,
+	STEP_UPDATE,
+	STEP_DESTROY,
+	STEP_ANSWER, /* B's answer is in the dataplane: now answer A */
+};
+
+struct leg {
+	struct call *call;
+	int side; /* 0: A, the caller; 1: B, the callee */
+	char call_id[128];
+	char local_tag[24];
+	char remote_tag[96];
+	char local_uri[320];  /* our end of the dialog, as a name-addr */
+	char remote_uri[320]; /* the far end */
+	char remote_target[256];
+	struct sip_peer peer;
+	uint32_t local_cseq;
+	uint32_t remote_cseq;
+	uint32_t session; /* dataplane session id; 0: none */
+	struct sdp_session sdp; /* the far end's last SDP */
+	bool have_sdp;
+	uint64_t sdp_version; /* of the SDP we send on this leg */
+	bool bye_sent;
+	struct leg *hnext;
+	struct leg *anext; /* leg A: by Call-ID and the caller's tag */
+};
+
+struct call {
+	uint32_t id;
+	enum call_state state;
+	struct leg a, b;
+	uint32_t worker;
+	char from_user[64], to_user[64];
+	uint64_t created_ms, answered_ms, ended_ms;
+	uint16_t end_code;
+	char end_reason[64];
+	/* leg A's INVITE: its server transaction and a copy of its bytes
+	 * (responses are built from it later). */
+	struct sip_tsx *a_inv;
+	char *a_inv_raw;
+	size_t a_inv_len;
+	bool a_final_sent;
+	/* leg B's INVITE client transaction, and what a CANCEL needs */
+	struct sip_tsx *b_inv;
+	char b_branch[40];
+	char b_ruri[256];
+	bool b_provisional, b_final, b_answered, cancel_pending;
+	uint64_t b_deadline;
+	/* the 2xx to A, resent until its ACK (RFC 3261 §13.3.1.4) */
+	char *a_2xx;
+	size_t a_2xx_len;
+	uint64_t a_2xx_next, a_2xx_interval, a_2xx_deadline;
+	/* the ACK sent to B, resent when B resends its 2xx */
+	char *b_ack;
+	size_t b_ack_len;
+	/* a re-INVITE or UPDATE relayed from one leg to the other */
+	struct sip_tsx *re_srv;	 /* the originator's server transaction */
+	char *re_raw;		 /* its request */
+	size_t re_len;
+	int re_from;		 /* side it came from, -1: none */
+	enum sip_method re_method;
+	struct call *hnext;
+	struct call *all_next, *all_prev;
+};
+
+static struct b2bua_cfg cfg = {.max_calls = 10000, .media_timeout_s = 60, .auth_calls = true};
+static struct b2bua_stats st;
+static struct call *by_id[CALL_BUCKETS];
+static struct leg *by_dialog[CALL_BUCKETS];
+static struct leg *by_caller[CALL_BUCKETS];
+static struct call *all_calls;
+static uint32_t next_call_id = 1;
+static uint32_t next_worker;
+
+static void call_end(struct call *c, uint16_t code, const char *reason);
+
+const char *
+call_state_name(enum call_state s)
+{
+	static const char *const n[] = {"setup", "outgoing", "early", "answered", "confirmed", "ended"};
+	return (unsigned)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+void
+b2bua_configure(const struct b2bua_cfg *c)
+{
+	cfg = *c;
+	if (cfg.max_calls == 0)
+		cfg.max_calls = 10000;
+	if (cfg.media_timeout_s == 0)
+		cfg.media_timeout_s = 60;
+}
+
+void
+b2bua_stats_get(struct b2bua_stats *out)
+{
+	*out = st;
+}
+
+/* --- tables --- */
+
+static uint32_t
+hash_bytes(const char *p, size_t n, uint32_t h)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t
+dialog_hash(const char *call_id, size_t cid_len, const char *tag, size_t tag_len)
+{
+	return hash_bytes(tag, tag_len, hash_bytes(call_id, cid_len, 2166136261u)) & (CALL_BUCKETS - 1);
+}
+
+static struct call *
+call_find(uint32_t id)
+{
+	for (struct call *c = by_id[id & (CALL_BUCKETS - 1)]; c; c = c->hnext)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void
+leg_index(struct leg *l)
+{
+	uint32_t h = dialog_hash(l->call_id, strlen(l->call_id), l->local_tag, strlen(l->local_tag));
+	l->hnext = by_dialog[h];
+	by_dialog[h] = l;
+}
+
+static void
+leg_unindex(struct leg *l)
+{
+	uint32_t h = dialog_hash(l->call_id, strlen(l->call_id), l->local_tag, strlen(l->local_tag));
+	for (struct leg **pp = &by_dialog[h]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == l) {
+			*pp = l->hnext;
+			return;
+		}
+	}
+}
+
+static void
+caller_index(struct leg *l, bool add)
+{
+	uint32_t h = dialog_hash(l->call_id, strlen(l->call_id), l->remote_tag, strlen(l->remote_tag));
+	if (add) {
+		l->anext = by_caller[h];
+		by_caller[h] = l;
+		return;
+	}
+	for (struct leg **pp = &by_caller[h]; *pp; pp = &(*pp)->anext) {
+		if (*pp == l) {
+			*pp = l->anext;
+			return;
+		}
+	}
+}
+
+/* Leg A of the call an INVITE without To tag made: its Call-ID and the
+ * caller's From tag (RFC 3261 §8.2.2.2 / RFC 6026: an INVITE resent after
+ * our 2xx reaches us as a new request). */
+static struct leg *
+caller_find(struct sip_str call_id, struct sip_str from_tag)
+{
+	uint32_t h = dialog_hash(call_id.p, call_id.len, from_tag.p, from_tag.len);
+	for (struct leg *l = by_caller[h]; l; l = l->anext)
+		if (sip_str_eq(call_id, l->call_id) && sip_str_eq(from_tag, l->remote_tag))
+			return l;
+	return NULL;
+}
+
+/* The leg whose dialog a message belongs to: its Call-ID and our tag,
+ * which is the To tag of a request sent to us and the From tag of a
+ * response to our request. */
+static struct leg *
+leg_find(struct sip_str call_id, struct sip_str our_tag)
+{
+	uint32_t h = dialog_hash(call_id.p, call_id.len, our_tag.p, our_tag.len);
+	for (struct leg *l = by_dialog[h]; l; l = l->hnext)
+		if (sip_str_eq(call_id, l->call_id) && sip_str_eq(our_tag, l->local_tag))
+			return l;
+	return NULL;
+}
+
+static struct call *
+call_new(void)
+{
+	struct call *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	do
+		c->id = next_call_id++;
+	while (c->id == 0 || call_find(c->id));
+	c->a.call = c->b.call = c;
+	c->a.side = 0;
+	c->b.side = 1;
+	c->re_from = -1;
+	c->created_ms = sip_core_now_ms();
+	uint32_t b = c->id & (CALL_BUCKETS - 1);
+	c->hnext = by_id[b];
+	by_id[b] = c;
+	c->all_next = all_calls;
+	if (all_calls)
+		all_calls->all_prev = c;
+	all_calls = c;
+	st.active++;
+	return c;
+}
+
+static void
+call_free(struct call *c)
+{
+	for (struct call **pp = &by_id[c->id & (CALL_BUCKETS - 1)]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == c) {
+			*pp = c->hnext;
+			break;
+		}
+	}
+	if (c->a.call_id[0]) {
+		leg_unindex(&c->a);
+		caller_index(&c->a, false);
+	}
+	if (c->b.call_id[0])
+		leg_unindex(&c->b);
+	if (c->all_prev)
+		c->all_prev->all_next = c->all_next;
+	else
+		all_calls = c->all_next;
+	if (c->all_next)
+		c->all_next->all_prev = c->all_prev;
+	free(c->a_inv_raw);
+	free(c->a_2xx);
+	free(c->b_ack);
+	free(c->re_raw);
+	free(c);
+}
+
+/* --- building messages --- */
+
+struct out {
+	char *p;
+	size_t len, max;
+	bool full;
+};
+
+static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(o->p + o->len, o->max - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->max - o->len)
+		o->full = true;
+	else
+		o->len += (size_t)n;
+}
+
+/* A request inside leg l's dialog (or the INVITE that makes it: no remote
+ * tag yet). branch: filled with the new branch. */
+static int
+build_request(struct leg *l, const char *method, const char *ruri, uint32_t cseq, const char *cseq_method,
+	      const char *branch, const char *extra, const char *body, size_t body_len, char *buf, size_t max)
+{
+	struct out o = {.p = buf, .max = max};
+	char hp[64];
+
+	sip_core_local_hostport(&l->peer, hp, sizeof(hp));
+	put(&o, "%s %s SIP/2.0\r\n", method, ruri);
+	put(&o, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n", sip_core_via_transport(&l->peer), hp, branch);
+	put(&o, "Max-Forwards: 70\r\n");
+	put(&o, "From: %s;tag=%s\r\n", l->local_uri, l->local_tag);
+	if (l->remote_tag[0])
+		put(&o, "To: %s;tag=%s\r\n", l->remote_uri, l->remote_tag);
+	else
+		put(&o, "To: %s\r\n", l->remote_uri);
+	put(&o, "Call-ID: %s\r\n", l->call_id);
+	put(&o, "CSeq: %u %s\r\n", cseq, cseq_method ? cseq_method : method);
+	put(&o, "User-Agent: tongdai/%s\r\n", TD_VERSION);
+	if (extra)
+		put(&o, "%s", extra);
+	if (body && body_len)
+		put(&o, "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%.*s", body_len, (int)body_len,
+		    body);
+	else
+		put(&o, "Content-Length: 0\r\n\r\n");
+	return o.full ? -ENOBUFS : (int)o.len;
+}
+
+static void
+new_branch(char *out, size_t n)
+{
+	char tok[24];
+	sip_core_token(tok, sizeof(tok));
+	snprintf(out, n, SIP_TSX_BRANCH_COOKIE "%s", tok);
+}
+
+/* The dataplane's media address: its first port's. */
+static uint32_t
+media_ip(void)
+{
+	const struct td_dp_shm *shm = dp_link_shm();
+	struct td_dp_port_info p;
+	if (shm == NULL)
+		return 0;
+	td_dp_port_read(&shm->hdr->ports[0], &p);
+	return p.ipv4;
+}
+
+/* Our SDP for leg l: the far end's offer or answer on the other leg,
+ * pointed at l's dataplane session. */
+static int
+build_sdp(struct leg *l, const struct sdp_session *from, char *buf, size_t max)
+{
+	struct sdp_session s = *from;
+	uint32_t ip = media_ip();
+
+	s.sess_id = ((uint64_t)l->call->id << 1) | (uint64_t)l->side;
+	s.sess_version = ++l->sdp_version;
+	snprintf(s.origin_user, sizeof(s.origin_user), "tongdai");
+	inet_ntop(AF_INET, &ip, s.origin_addr, sizeof(s.origin_addr));
+	s.conn_addr = ip;
+	/* Hold by c=0.0.0.0 (RFC 2543) is kept as such. */
+	if (s.audio.addr != 0)
+		s.audio.addr = ip;
+	s.audio.port = l->session ? TD_DP_SESSION_PORT(l->session) : 0;
+	return sdp_build(&s, buf, max);
+}
+
+static const struct sip_msg *
+reparse(const char *raw, size_t len)
+{
+	static struct sip_msg m;
+	struct sip_err err;
+	return sip_msg_parse(raw, len, false, &m, &err) < 0 ? NULL : &m;
+}
+
+/* Respond on leg A's INVITE; a 2xx is kept and resent until the ACK. */
+static void
+respond_a(struct call *c, uint16_t code, const char *reason, const char *body, size_t body_len)
+{
+	static char buf[SIP_MAX_MSG];
+	char extra[320];
+	const struct sip_msg *m;
+	int len;
+
+	if (c->a_final_sent || c->a_inv == NULL || (m = reparse(c->a_inv_raw, c->a_inv_len)) == NULL)
+		return;
+	extra[0] = '\0';
+	if (code < 300 && code > 100) {
+		if (sip_core_contact(&c->a.peer, extra, sizeof(extra)) < 0)
+			extra[0] = '\0';
+		if (code >= 200)
+			strncat(extra, "Allow: " SIP_CORE_ALLOW "\r\n", sizeof(extra) - strlen(extra) - 1);
+	}
+	if (code == 503)
+		snprintf(extra, sizeof(extra), "Retry-After: 5\r\n");
+	len = sip_resp_build_body(m, code, reason, extra[0] ? extra : NULL, c->a.local_tag, "application/sdp", body,
+				  body_len, buf, sizeof(buf));
+	if (len < 0)
+		return;
+	if (code >= 200) {
+		c->a_final_sent = true;
+		if (code < 300) {
+			free(c->a_2xx);
+			c->a_2xx = malloc((size_t)len);
+			if (c->a_2xx) {
+				memcpy(c->a_2xx, buf, (size_t)len);
+				c->a_2xx_len = (size_t)len;
+				uint64_t now = sip_core_now_ms();
+				c->a_2xx_interval = SIP_TSX_T1_MS;
+				c->a_2xx_next = c->a.peer.transport == SIP_TRANSPORT_UDP ? now + SIP_TSX_T1_MS : UINT64_MAX;
+				c->a_2xx_deadline = now + 64 * SIP_TSX_T1_MS;
+			}
+		}
+	}
+	struct sip_tsx *t = c->a_inv;
+	if (code >= 200)
+		c->a_inv = NULL; /* the layer may free it on a 2xx */
+	sip_tsx_respond(sip_core_tsx(), t, buf, (size_t)len, code, sip_core_now_ms());
+}
+
+/* --- the dataplane side --- */
+
+static uint64_t
+dp_cookie(struct call *c, enum dp_step step)
+{
+	return (uint64_t)c->id << 8 | (uint64_t)step;
+}
+
+static void dp_ack(void *arg, const struct td_dp_msg *ack, int err);
+
+static int
+dp_send(struct call *c, struct td_dp_msg *m, enum dp_step step)
+{
+	return dp_link_send(c->worker, m, dp_ack, (void *)(uintptr_t)dp_cookie(c, step), DP_TIMEOUT_MS);
+}
+
+static void
+dp_session_params(struct call *c, struct leg *l, struct td_dp_msg *m, uint16_t type)
+{
+	td_dp_msg_init(m, type, 0);
+	m->sess.session = type == TD_DP_CMD_SESSION_UPDATE ? l->session : 0;
+	m->sess.call_tag = c->id;
+	m->sess.media_timeout_s = cfg.media_timeout_s;
+	if (l->have_sdp) {
+		const struct sdp_media *a = &l->sdp.audio;
+		m->sess.remote_ip = a->addr;
+		m->sess.remote_port = a->port;
+		m->sess.ptime_ms = a->ptime;
+		if (a->n_fmts)
+			m->sess.clock_rate = a->fmts[0].clock;
+		if (a->tel_event_pt >= 0)
+			m->sess.tel_event_pt = (uint8_t)a->tel_event_pt;
+	}
+}
+
+static void
+dp_destroy_session(uint32_t worker, uint32_t session)
+{
+	struct td_dp_msg m;
+	if (session == 0)
+		return;
+	td_dp_msg_init(&m, TD_DP_CMD_SESSION_DESTROY, 0);
+	m.ref.session = session;
+	dp_link_send(worker, &m, dp_ack, (void *)(uintptr_t)STEP_DESTROY, DP_TIMEOUT_MS);
+}
+
+static void
+dp_update_leg(struct call *c, struct leg *l)
+{
+	struct td_dp_msg m;
+	if (l->session == 0)
+		return;
+	dp_session_params(c, l, &m, TD_DP_CMD_SESSION_UPDATE);
+	dp_send(c, &m, STEP_UPDATE);
+}
+
+static void send_b_invite(struct call *c);
+static void answer_a(struct call *c);
+
+static void
+dp_ack(void *arg, const struct td_dp_msg *ack, int err)
+{
+	uint64_t cookie = (uint64_t)(uintptr_t)arg;
+	enum dp_step step = (enum dp_step)(cookie & 0xff);
+	struct call *c = call_find((uint32_t)(cookie >> 8));
+	int res = ack ? ack->ack.result : err;
+	struct td_dp_msg m;
+
+	if (step == STEP_DESTROY)
+		return;
+	if (c == NULL || c->state == CALL_ENDED) {
+		/* The call ended while the dataplane worked: nothing may
+		 * stay behind for it. */
+		if (ack && res == 0 && ack->ack.session && (step == STEP_CREATE_A || step == STEP_CREATE_B))
+			dp_destroy_session(ack->hdr.worker, ack->ack.session);
+		return;
+	}
+	if (res < 0) {
+		if (step == STEP_UPDATE) {
+			LOG_WARN("call %u: dataplane refused a session update: %s", c->id, strerror(-res));
+			return;
+		}
+		LOG_WARN("call %u: dataplane: %s", c->id, strerror(-res));
+		st.overload++;
+		call_end(c, 503, "Media Resources Unavailable");
+		return;
+	}
+	switch (step) {
+	case STEP_CREATE_A:
+		c->a.session = ack->ack.session;
+		dp_session_params(c, &c->b, &m, TD_DP_CMD_SESSION_CREATE);
+		if (dp_send(c, &m, STEP_CREATE_B) == -ENOMEM)
+			call_end(c, 500, "Server Internal Error");
+		break;
+	case STEP_CREATE_B:
+		c->b.session = ack->ack.session;
+		td_dp_msg_init(&m, TD_DP_CMD_SESSION_BRIDGE, 0);
+		m.ref.session = c->a.session;
+		m.ref.peer = c->b.session;
+		if (dp_send(c, &m, STEP_BRIDGE) == -ENOMEM)
+			call_end(c, 500, "Server Internal Error");
+		break;
+	case STEP_BRIDGE:
+		send_b_invite(c);
+		break;
+	case STEP_ANSWER:
+		answer_a(c);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+b2bua_dp_event(const struct td_dp_msg *ev)
+{
+	if (ev->hdr.type != TD_DP_EVT_MEDIA_TIMEOUT)
+		return;
+	struct call *c = call_find(ev->sevt.call_tag);
+	if (c == NULL || c->state == CALL_ENDED)
+		return;
+	if (ev->sevt.session != c->a.session && ev->sevt.session != c->b.session)
+		return;
+	LOG_INFO("call %u: no media for %u ms, hanging up", c->id, ev->sevt.idle_ms);
+	st.media_timeouts++;
+	call_end(c, 408, "Media Timeout");
+}
+
+/* --- ending --- */
+
+static void leg_tsx_cb(uint64_t cookie, struct sip_tsx *t, enum sip_tsx_event ev, const struct sip_msg *m);
+
+static void
+send_bye(struct call *c, struct leg *l, const char *reason)
+{
+	static char buf[SIP_MAX_MSG];
+	char branch[40], extra[160];
+	int len;
+
+	if (l->bye_sent || l->remote_tag[0] == '\0')
+		return;
+	l->bye_sent = true;
+	new_branch(branch, sizeof(branch));
+	snprintf(extra, sizeof(extra), "Reason: SIP;text=\"%s\"\r\n", reason);
+	len = build_request(l, "BYE", l->remote_target, ++l->local_cseq, NULL, branch, extra, NULL, 0, buf,
+			    sizeof(buf));
+	if (len > 0)
+		sip_core_request(buf, (size_t)len, SIP_M_BYE, branch, &l->peer, leg_tsx_cb,
+				 (uint64_t)c->id << 8 | 0x10 | (uint64_t)l->side, NULL);
+}
+
+static void
+send_cancel(struct call *c)
+{
+	static char buf[SIP_MAX_MSG];
+	struct leg *l = &c->b;
+	char saved[sizeof(l->remote_tag)];
+	int len;
+
+	/* §9.1: a CANCEL has the INVITE's Request-URI, top Via, Call-ID,
+	 * From and To (without the tag a provisional response gave) and
+	 * CSeq number. */
+	memcpy(saved, l->remote_tag, sizeof(saved));
+	l->remote_tag[0] = '\0';
+	len = build_request(l, "CANCEL", c->b_ruri, 1, NULL, c->b_branch, NULL, NULL, 0, buf, sizeof(buf));
+	memcpy(l->remote_tag, saved, sizeof(saved));
+	if (len > 0)
+		sip_core_request(buf, (size_t)len, SIP_M_CANCEL, c->b_branch, &l->peer, leg_tsx_cb,
+				 (uint64_t)c->id << 8 | 0x20, NULL);
+	c->cancel_pending = false;
+}
+
+static void
+call_end(struct call *c, uint16_t code, const char *reason)
+{
+	if (c->state == CALL_ENDED)
+		return;
+	bool was_answered = c->state == CALL_ANSWERED || c->state == CALL_CONFIRMED;
+	c->end_code = code;
+	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+	/* Leg A: a final response if it has none, else BYE. */
+	if (!c->a_final_sent)
+		respond_a(c, code >= 300 ? code : 500, code >= 300 ? reason : "Server Internal Error", NULL, 0);
+	else if (was_answered)
+		send_bye(c, &c->a, reason);
+	/* Leg B: CANCEL an INVITE still ringing, BYE an answered one. */
+	if (c->b_inv && !c->b_final) {
+		if (c->b_provisional)
+			send_cancel(c);
+		else
+			c->cancel_pending = true;
+	} else if (c->b_answered && c->b.remote_tag[0]) {
+		send_bye(c, &c->b, reason);
+	}
+	if (was_answered)
+		st.completed++;
+	else if (code == 487)
+		st.cancelled++;
+	else
+		st.failed++;
+	dp_destroy_session(c->worker, c->a.session);
+	dp_destroy_session(c->worker, c->b.session);
+	c->a.session = c->b.session = 0;
+	c->state = CALL_ENDED;
+	c->ended_ms = sip_core_now_ms();
+	free(c->a_2xx);
+	c->a_2xx = NULL;
+	st.active--;
+}
+
+int
+b2bua_hangup(uint32_t call_id, const char *why)
+{
+	struct call *c = call_find(call_id);
+	if (c == NULL)
+		return -ENOENT;
+	if (c->state == CALL_ENDED)
+		return -EALREADY;
+	call_end(c, c->state >= CALL_ANSWERED ? 200 : 480, why);
+	return 0;
+}
+
+/* --- leg B: the INVITE out and its responses --- */
+
+static void
+send_b_invite(struct call *c)
+{
+	static char buf[SIP_MAX_MSG];
+	char sdp[4096], extra[512];
+	int sdp_len, len;
+
+	sdp_len = build_sdp(&c->b, &c->a.sdp, sdp, sizeof(sdp));
+	if (sdp_len < 0 || sip_core_contact(&c->b.peer, extra, sizeof(extra)) < 0) {
+		call_end(c, 500, "Server Internal Error");
+		return;
+	}
+	strncat(extra, "Allow: " SIP_CORE_ALLOW "\r\n", sizeof(extra) - strlen(extra) - 1);
+	new_branch(c->b_branch, sizeof(c->b_branch));
+	c->b.local_cseq = 1;
+	len = build_request(&c->b, "INVITE", c->b_ruri, 1, NULL, c->b_branch, extra, sdp, (size_t)sdp_len, buf,
+			    sizeof(buf));
+	if (len < 0 || sip_core_request(buf, (size_t)len, SIP_M_INVITE, c->b_branch, &c->b.peer, leg_tsx_cb,
+					(uint64_t)c->id << 8 | 1, &c->b_inv) < 0) {
+		call_end(c, 503, "Service Unavailable");
+		return;
+	}
+	c->state = CALL_OUTGOING;
+	c->b_deadline = sip_core_now_ms() + B_INVITE_NO_ANSWER;
+	respond_a(c, 100, "Trying", NULL, 0);
+}
+
+static void
+take_sdp(struct leg *l, const struct sip_msg *m)
+{
+	struct sdp_session s;
+	char err[128];
+	if (m->body.len == 0)
+		return;
+	if (sdp_parse(m->body.p, m->body.len, &s, err, sizeof(err)) < 0) {
+		LOG_WARN("call %u: bad SDP from leg %c: %s", l->call->id, l->side ? 'B' : 'A', err);
+		return;
+	}
+	l->sdp = s;
+	l->have_sdp = true;
+}
+
+static void
+take_remote(struct leg *l, const struct sip_msg *m, bool target)
+{
+	const struct sip_hdr *ct = m->first[SIP_HDR_CONTACT];
+	struct sip_addr a;
+	if (m->to.tag.len && l->remote_tag[0] == '\0')
+		sip_str_copy(m->to.tag, l->remote_tag, sizeof(l->remote_tag));
+	if (target && ct && sip_addr_parse(ct->value, &a) == 0)
+		sip_str_copy(a.uri, l->remote_target, sizeof(l->remote_target));
+}
+
+/* The ACK for a 2xx to our INVITE on leg l (§13.2.2.4): a new transaction
+ * of its own, sent outside the transaction layer. */
+static void
+ack_leg(struct call *c, struct leg *l, uint32_t cseq)
+{
+	static char buf[SIP_MAX_MSG];
+	char branch[40];
+	new_branch(branch, sizeof(branch));
+	int len = build_request(l, "ACK", l->remote_target, cseq, NULL, branch, NULL, NULL, 0, buf, sizeof(buf));
+	if (len < 0)
+		return;
+	if (l->side == 1 && cseq == 1) {
+		free(c->b_ack);
+		c->b_ack = malloc((size_t)len);
+		if (c->b_ack) {
+			memcpy(c->b_ack, buf, (size_t)len);
+			c->b_ack_len = (size_t)len;
+		}
+	}
+	sip_core_send_raw(&l->peer, buf, (size_t)len);
+}
+
+static void
+b_invite_response(struct call *c, const struct sip_msg *m)
+{
+	char sdp[4096];
+	int sdp_len = -1;
+
+	if (m->status < 200) {
+		if (m->status == 100)
+			return;
+		c->b_provisional = true;
+		if (c->state == CALL_ENDED) {
+			if (c->cancel_pending)
+				send_cancel(c);
+			return;
+		}
+		take_remote(&c->b, m, true);
+		c->state = CALL_EARLY;
+		if (m->body.len) {
+			take_sdp(&c->b, m);
+			if (c->b.have_sdp) {
+				dp_update_leg(c, &c->b);
+				sdp_len = build_sdp(&c->a, &c->b.sdp, sdp, sizeof(sdp));
+			}
+		}
+		respond_a(c, m->status == 183 || sdp_len > 0 ? 183 : 180,
+			  m->status == 183 || sdp_len > 0 ? "Session Progress" : "Ringing", sdp_len > 0 ? sdp : NULL,
+			  sdp_len > 0 ? (size_t)sdp_len : 0);
+		return;
+	}
+	c->b_final = true;
+	if (m->status >= 300) {
+		if (c->state != CALL_ENDED) {
+			char reason[64];
+			snprintf(reason, sizeof(reason), "%.*s", (int)m->reason.len, m->reason.p);
+			/* B's challenge is for us, not for the caller. */
+			uint16_t code = m->status == 401 || m->status == 407 ? 403 : m->status;
+			call_end(c, code, reason[0] ? reason : "Failed");
+		}
+		return;
+	}
+	/* 2xx: the dialog with B is confirmed by our ACK. */
+	c->b_answered = true;
+	take_remote(&c->b, m, true);
+	if (c->b.remote_target[0] == '\0')
+		snprintf(c->b.remote_target, sizeof(c->b.remote_target), "%s", c->b_ruri);
+	ack_leg(c, &c->b, m->cseq);
+	if (c->state == CALL_ENDED) {
+		/* Answered after we gave up (CANCEL crossed the 200). */
+		send_bye(c, &c->b, "Call ended");
+		return;
+	}
+	take_sdp(&c->b, m);
+	if (!c->b.have_sdp) {
+		st.no_media++;
+		call_end(c, 488, "Not Acceptable Here (no SDP answer)");
+		return;
+	}
+	/* A hears the answer once B's address is in the dataplane, so that
+	 * the caller's first packets already have somewhere to go. */
+	struct td_dp_msg dm;
+	dp_session_params(c, &c->b, &dm, TD_DP_CMD_SESSION_UPDATE);
+	if (dp_send(c, &dm, STEP_ANSWER) == -ENOMEM)
+		call_end(c, 500, "Server Internal Error");
+}
+
+static void
+answer_a(struct call *c)
+{
+	char sdp[4096];
+	int sdp_len = build_sdp(&c->a, &c->b.sdp, sdp, sizeof(sdp));
+	if (sdp_len < 0) {
+		call_end(c, 500, "Server Internal Error");
+		return;
+	}
+	c->state = CALL_ANSWERED;
+	c->answered_ms = sip_core_now_ms();
+	st.answered++;
+	respond_a(c, 200, "OK", sdp, (size_t)sdp_len);
+}
+
+/* A re-INVITE/UPDATE we relayed got its final response on the other leg. */
+static void
+reinvite_response(struct call *c, struct leg *to, const struct sip_msg *m)
+{
+	static char buf[SIP_MAX_MSG];
+	struct leg *from = to->side ? &c->a : &c->b;
+	const struct sip_msg *req;
+	char sdp[4096];
+	int sdp_len = -1;
+
+	if (m->status < 200)
+		return;
+	if (m->status < 300 && m->cseq_method == SIP_M_INVITE)
+		ack_leg(c, to, m->cseq);
+	if (m->status < 300 && m->body.len) {
+		take_sdp(to, m);
+		dp_update_leg(c, to);
+		sdp_len = build_sdp(from, &to->sdp, sdp, sizeof(sdp));
+	}
+	if (c->re_srv && (req = reparse(c->re_raw, c->re_len)) != NULL) {
+		char extra[320] = "";
+		if (m->status < 300)
+			sip_core_contact(&from->peer, extra, sizeof(extra));
+		char reason[64];
+		snprintf(reason, sizeof(reason), "%.*s", (int)m->reason.len, m->reason.p);
+		int len = sip_resp_build_body(req, m->status, reason[0] ? reason : "OK", extra[0] ? extra : NULL,
+					      from->local_tag, "application/sdp", sdp_len > 0 ? sdp : NULL,
+					      sdp_len > 0 ? (size_t)sdp_len : 0, buf, sizeof(buf));
+		if (len > 0)
+			sip_tsx_respond(sip_core_tsx(), c->re_srv, buf, (size_t)len, m->status, sip_core_now_ms());
+	}
+	c->re_srv = NULL;
+	free(c->re_raw);
+	c->re_raw = NULL;
+	c->re_from = -1;
+}
+
+static void
+leg_tsx_cb(uint64_t cookie, struct sip_tsx *t, enum sip_tsx_event ev, const struct sip_msg *m)
+{
+	struct call *c = call_find((uint32_t)(cookie >> 8));
+	unsigned what = cookie & 0xff;
+
+	if (c == NULL)
+		return;
+	switch (what) {
+	case 0: /* A's INVITE server transaction */
+		if (ev == SIP_TSX_EV_TERMINATED && c->a_inv == t)
+			c->a_inv = NULL;
+		if (ev == SIP_TSX_EV_TRANSPORT_ERROR)
+			call_end(c, 503, "Caller unreachable");
+		return;
+	case 1: /* B's INVITE */
+		if (ev == SIP_TSX_EV_RESPONSE) {
+			b_invite_response(c, m);
+		} else if (ev == SIP_TSX_EV_TIMEOUT || ev == SIP_TSX_EV_TRANSPORT_ERROR) {
+			c->b_final = true;
+			call_end(c, ev == SIP_TSX_EV_TIMEOUT ? 408 : 503,
+				 ev == SIP_TSX_EV_TIMEOUT ? "Request Timeout" : "Service Unavailable");
+		} else if (ev == SIP_TSX_EV_TERMINATED && c->b_inv == t) {
+			c->b_inv = NULL;
+		}
+		return;
+	case 2: /* re-INVITE/UPDATE relayed to A */
+	case 3: /* ... to B */
+		if (ev == SIP_TSX_EV_RESPONSE)
+			reinvite_response(c, what == 2 ? &c->a : &c->b, m);
+		else if ((ev == SIP_TSX_EV_TIMEOUT || ev == SIP_TSX_EV_TRANSPORT_ERROR) && c->re_srv)
+			call_end(c, 408, "Request Timeout");
+		return;
+	default: /* BYE, CANCEL: nothing to do with their answers */
+		return;
+	}
+}
+
+/* The originator's server transaction of a relayed re-INVITE/UPDATE. */
+static void
+reinvite_srv_cb(uint64_t cookie, struct sip_tsx *t, enum sip_tsx_event ev, const struct sip_msg *m)
+{
+	struct call *c = call_find((uint32_t)(cookie >> 8));
+	(void)m;
+	if (c && ev == SIP_TSX_EV_TERMINATED && c->re_srv == t)
+		c->re_srv = NULL;
+}
+
+/* --- leg A: the INVITE in --- */
+
+static bool
+authorize_caller(struct sip_tsx *t, const struct sip_msg *m, struct td_user *u)
+{
+	char hdr[1024];
+	enum sip_auth_result r = sip_auth_verify(m, true, sip_core_now_ms(), u);
+	switch (r) {
+	case SIP_AUTH_OK:
+		return true;
+	case SIP_AUTH_MISSING:
+	case SIP_AUTH_STALE:
+		if (sip_auth_challenge(true, r == SIP_AUTH_STALE, sip_core_now_ms(), hdr, sizeof(hdr)) < 0)
+			sip_core_respond(t, m, 500, "Server Internal Error", NULL, NULL, NULL, 0);
+		else
+			sip_core_respond(t, m, 407, "Proxy Authentication Required", NULL, hdr, NULL, 0);
+		st.challenged++;
+		return false;
+	case SIP_AUTH_MALFORMED:
+	case SIP_AUTH_BAD_URI:
+	case SIP_AUTH_WRONG_REALM:
+		sip_core_respond(t, m, 400, "Bad Proxy-Authorization", NULL, NULL, NULL, 0);
+		st.auth_failed++;
+		return false;
+	default:
+		sip_core_respond(t, m, 403, "Forbidden", NULL, NULL, NULL, 0);
+		st.auth_failed++;
+		return false;
+	}
+}
+
+/* The name-addr of a From/To value without its tag. */
+static void
+name_addr(const struct sip_addr *a, char *buf, size_t len)
+{
+	if (a->display.len)
+		snprintf(buf, len, "%.*s <%.*s>", (int)a->display.len, a->display.p, (int)a->uri.len, a->uri.p);
+	else
+		snprintf(buf, len, "<%.*s>", (int)a->uri.len, a->uri.p);
+}
+
+void
+b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
+{
+	struct td_user caller, callee;
+	struct reg_contact contact;
+	struct sip_uri ruri;
+	char user[64], err[128];
+	struct call *c;
+	struct td_dp_msg dm;
+
+	struct leg *dup = caller_find(m->call_id, m->from.tag);
+	if (dup) {
+		/* The same INVITE again after its transaction ended: resend
+		 * our 2xx if it is still unacknowledged; a new INVITE with the
+		 * same Call-ID and tag but a new CSeq is refused. */
+		struct call *dc = dup->call;
+		if (m->cseq == dup->remote_cseq && dc->a_2xx) {
+			/* The 2xx ends this transaction as it did the first. */
+			sip_tsx_respond(sip_core_tsx(), t, dc->a_2xx, dc->a_2xx_len, 200, sip_core_now_ms());
+			return;
+		}
+		sip_core_respond(t, m, 482, "Loop Detected", NULL, NULL, NULL, 0);
+		return;
+	}
+	st.invites++;
+	if (m->max_forwards == 0) {
+		sip_core_respond(t, m, 483, "Too Many Hops", NULL, NULL, NULL, 0);
+		return;
+	}
+	if (st.active >= cfg.max_calls || dp_link_shm() == NULL) {
+		st.overload++;
+		sip_core_respond(t, m, 503, "Service Unavailable", NULL, "Retry-After: 5\r\n", NULL, 0);
+		return;
+	}
+	if (cfg.auth_calls && !authorize_caller(t, m, &caller))
+		return;
+	if (sip_uri_parse(m->ruri, &ruri) < 0 || ruri.user.len == 0 || sip_str_copy(ruri.user, user, sizeof(user)) < 0) {
+		st.not_found++;
+		sip_core_respond(t, m, 404, "Not Found", NULL, NULL, NULL, 0);
+		return;
+	}
+	if (td_user_get(user, &callee) < 0) {
+		st.not_found++;
+		sip_core_respond(t, m, 404, "Not Found", NULL, NULL, NULL, 0);
+		return;
+	}
+	if (registrar_lookup(user, &contact) < 0) {
+		st.unavailable++;
+		sip_core_respond(t, m, 480, "Temporarily Unavailable", NULL, NULL, NULL, 0);
+		return;
+	}
+	c = call_new();
+	if (c == NULL) {
+		sip_core_respond(t, m, 500, "Server Internal Error", NULL, NULL, NULL, 0);
+		return;
+	}
+	take_sdp(&c->a, m);
+	if (!c->a.have_sdp || c->a.sdp.n_audio == 0 || c->a.sdp.audio.port == 0) {
+		/* An INVITE without an offer (RFC 3264 §5 delayed offer) is
+		 * not supported yet: say so rather than guess. */
+		st.no_media++;
+		sip_core_respond(t, m, 488, "Not Acceptable Here", NULL, NULL, NULL, 0);
+		st.active--;
+		call_free(c);
+		return;
+	}
+	/* Leg A: its dialog from the INVITE (§12.1.1). */
+	c->a_inv = t;
+	sip_core_tsx_bind(t, leg_tsx_cb, (uint64_t)c->id << 8 | 0);
+	size_t raw_len;
+	const char *raw = sip_core_current_raw(&raw_len);
+	c->a_inv_raw = raw ? malloc(raw_len) : NULL;
+	if (c->a_inv_raw == NULL) {
+		sip_core_respond(t, m, 500, "Server Internal Error", NULL, NULL, NULL, 0);
+		st.active--;
+		call_free(c);
+		return;
+	}
+	memcpy(c->a_inv_raw, raw, raw_len);
+	c->a_inv_len = raw_len;
+	sip_str_copy(m->call_id, c->a.call_id, sizeof(c->a.call_id));
+	sip_core_token(c->a.local_tag, sizeof(c->a.local_tag));
+	sip_str_copy(m->from.tag, c->a.remote_tag, sizeof(c->a.remote_tag));
+	name_addr(&m->to, c->a.local_uri, sizeof(c->a.local_uri));
+	name_addr(&m->from, c->a.remote_uri, sizeof(c->a.remote_uri));
+	take_remote(&c->a, m, true);
+	if (c->a.remote_target[0] == '\0')
+		sip_str_copy(m->from.uri, c->a.remote_target, sizeof(c->a.remote_target));
+	c->a.peer = t->peer;
+	c->a.remote_cseq = m->cseq;
+	c->a.local_cseq = 0;
+	leg_index(&c->a);
+	caller_index(&c->a, true);
+	snprintf(c->from_user, sizeof(c->from_user), "%s", cfg.auth_calls ? caller.name : "");
+	if (!cfg.auth_calls) {
+		struct sip_uri fu;
+		if (sip_uri_parse(m->from.uri, &fu) == 0)
+			sip_str_copy(fu.user, c->from_user, sizeof(c->from_user));
+	}
+	snprintf(c->to_user, sizeof(c->to_user), "%s", user);
+
+	/* Leg B: a new dialog toward the callee's newest binding, sent to
+	 * where its REGISTER came from. */
+	snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", contact.uri);
+	sip_core_token(c->b.call_id, sizeof(c->b.call_id) - 10);
+	strcat(c->b.call_id, "@tongdai");
+	sip_core_token(c->b.local_tag, sizeof(c->b.local_tag));
+	snprintf(c->b.local_uri, sizeof(c->b.local_uri), "%s", c->a.remote_uri);
+	name_addr(&m->to, c->b.remote_uri, sizeof(c->b.remote_uri));
+	c->b.peer = contact.source;
+	leg_index(&c->b);
+	(void)err;
+
+	/* The dataplane: two sessions on one worker, bridged; then B's INVITE. */
+	const struct td_dp_shm *shm = dp_link_shm();
+	c->worker = next_worker++ % shm->hdr->n_workers;
+	dp_session_params(c, &c->a, &dm, TD_DP_CMD_SESSION_CREATE);
+	if (dp_send(c, &dm, STEP_CREATE_A) == -ENOMEM)
+		call_end(c, 500, "Server Internal Error");
+}
+
+/* --- requests inside a dialog --- */
+
+static void
+relay_offer(struct call *c, struct leg *from, struct sip_tsx *t, const struct sip_msg *m)
+{
+	static char buf[SIP_MAX_MSG];
+	struct leg *to = from->side ? &c->a : &c->b;
+	char sdp[4096], branch[40], extra[320];
+	size_t raw_len;
+	const char *raw = sip_core_current_raw(&raw_len);
+	const char *method = m->method == SIP_M_INVITE ? "INVITE" : "UPDATE";
+	int sdp_len, len;
+
+	if (c->re_from >= 0) {
+		/* §14.1: one offer at a time per dialog. */
+		sip_core_respond(t, m, 491, "Request Pending", from->local_tag, NULL, NULL, 0);
+		return;
+	}
+	if (m->body.len == 0 || raw == NULL) {
+		sip_core_respond(t, m, 488, "Not Acceptable Here (offer required)", from->local_tag, NULL, NULL, 0);
+		return;
+	}
+	take_sdp(from, m);
+	if (!from->have_sdp) {
+		sip_core_respond(t, m, 488, "Not Acceptable Here (bad SDP)", from->local_tag, NULL, NULL, 0);
+		return;
+	}
+	st.reinvites++;
+	dp_update_leg(c, from);
+	sdp_len = build_sdp(to, &from->sdp, sdp, sizeof(sdp));
+	if (sdp_len < 0 || sip_core_contact(&to->peer, extra, sizeof(extra)) < 0) {
+		sip_core_respond(t, m, 500, "Server Internal Error", from->local_tag, NULL, NULL, 0);
+		return;
+	}
+	new_branch(branch, sizeof(branch));
+	len = build_request(to, method, to->remote_target, ++to->local_cseq, NULL, branch, extra, sdp,
+			    (size_t)sdp_len, buf, sizeof(buf));
+	if (len < 0 || sip_core_request(buf, (size_t)len, m->method, branch, &to->peer, leg_tsx_cb,
+					(uint64_t)c->id << 8 | (uint64_t)(2 + to->side), NULL) < 0) {
+		sip_core_respond(t, m, 500, "Server Internal Error", from->local_tag, NULL, NULL, 0);
+		return;
+	}
+	c->re_raw = malloc(raw_len);
+	if (c->re_raw)
+		memcpy(c->re_raw, raw, raw_len);
+	c->re_len = raw_len;
+	c->re_srv = t;
+	c->re_from = from->side;
+	c->re_method = m->method;
+	sip_core_tsx_bind(t, reinvite_srv_cb, (uint64_t)c->id << 8 | 4);
+}
+
+void
+b2bua_in_dialog(struct sip_tsx *t, const struct sip_msg *m)
+{
+	struct leg *l = leg_find(m->call_id, m->to.tag);
+	struct call *c;
+
+	if (l == NULL) {
+		sip_core_no_dialog(t, m);
+		return;
+	}
+	c = l->call;
+	if (c->state == CALL_ENDED) {
+		/* A BYE crossing ours is answered; anything else is late. */
+		if (m->method == SIP_M_BYE)
+			sip_core_respond(t, m, 200, "OK", l->local_tag, NULL, NULL, 0);
+		else
+			sip_core_no_dialog(t, m);
+		return;
+	}
+	if (l->remote_cseq && m->cseq < l->remote_cseq && m->method != SIP_M_ACK) {
+		sip_core_respond(t, m, 500, "Server Internal Error (CSeq out of order)", l->local_tag, NULL, NULL, 0);
+		return;
+	}
+	l->remote_cseq = m->cseq;
+	switch (m->method) {
+	case SIP_M_BYE:
+		sip_core_respond(t, m, 200, "OK", l->local_tag, NULL, NULL, 0);
+		l->bye_sent = true; /* the dialog is over: no BYE back */
+		call_end(c, c->state >= CALL_ANSWERED ? 200 : 487,
+			 l->side ? "Callee hung up" : c->state >= CALL_ANSWERED ? "Caller hung up" : "Request Terminated");
+		return;
+	case SIP_M_INVITE:
+		if (c->state != CALL_CONFIRMED && c->state != CALL_ANSWERED) {
+			sip_core_respond(t, m, 491, "Request Pending", l->local_tag, NULL, NULL, 0);
+			return;
+		}
+		relay_offer(c, l, t, m);
+		return;
+	case SIP_M_UPDATE:
+		if (c->state < CALL_EARLY) {
+			sip_core_respond(t, m, 491, "Request Pending", l->local_tag, NULL, NULL, 0);
+			return;
+		}
+		relay_offer(c, l, t, m);
+		return;
+	case SIP_M_INFO:
+	case SIP_M_NOTIFY:
+	case SIP_M_OPTIONS:
+	case SIP_M_MESSAGE:
+		sip_core_respond(t, m, 200, "OK", l->local_tag, NULL, NULL, 0);
+		return;
+	default:
+		sip_core_respond(t, m, 501, "Not Implemented", l->local_tag, "Allow: " SIP_CORE_ALLOW "\r\n", NULL, 0);
+		return;
+	}
+}
+
+bool
+b2bua_owns_invite(const struct sip_tsx *invite)
+{
+	uint64_t cookie;
+	return sip_core_tsx_cookie(invite, &cookie) && (cookie & 0xff) == 0 && call_find((uint32_t)(cookie >> 8));
+}
+
+int
+b2bua_cancel(struct sip_tsx *invite)
+{
+	uint64_t cookie;
+	struct call *c;
+
+	if (!sip_core_tsx_cookie(invite, &cookie) || (cookie & 0xff) != 0 ||
+	    (c = call_find((uint32_t)(cookie >> 8))) == NULL)
+		return -ENOENT;
+	/* §9.2: after the final response a CANCEL changes nothing. */
+	if (!c->a_final_sent)
+		call_end(c, 487, "Request Terminated");
+	return 0;
+}
+
+void
+b2bua_ack(const struct sip_msg *m)
+{
+	struct leg *l = leg_find(m->call_id, m->to.tag);
+	if (l == NULL)
+		return;
+	struct call *c = l->call;
+	if (l->side == 0 && c->a_2xx) {
+		free(c->a_2xx);
+		c->a_2xx = NULL;
+		if (c->state == CALL_ANSWERED)
+			c->state = CALL_CONFIRMED;
+	}
+}
+
+void
+b2bua_stray_response(const struct sip_msg *m)
+{
+	/* A 2xx to our INVITE resent because our ACK was lost. */
+	if (m->status < 200 || m->status >= 300 || m->cseq_method != SIP_M_INVITE)
+		return;
+	struct leg *l = leg_find(m->call_id, m->from.tag);
+	if (l == NULL)
+		return;
+	struct call *c = l->call;
+	if (l->side == 1 && m->cseq == 1 && c->b_ack)
+		sip_core_send_raw(&l->peer, c->b_ack, c->b_ack_len);
+	else
+		ack_leg(c, l, m->cseq);
+}
+
+void
+b2bua_tick(uint64_t now)
+{
+	static uint64_t next_scan;
+	if (now < next_scan)
+		return;
+	next_scan = now + 20;
+	for (struct call *c = all_calls, *next; c; c = next) {
+		next = c->all_next;
+		if (c->state == CALL_ENDED) {
+			if (now - c->ended_ms >= CALL_LINGER_MS && c->b_inv == NULL)
+				call_free(c);
+			continue;
+		}
+		if (c->a_2xx && now >= c->a_2xx_next) {
+			if (now >= c->a_2xx_deadline) {
+				/* §13.3.1.4: no ACK within 64*T1 ends the call. */
+				st.ack_timeouts++;
+				call_end(c, 408, "No ACK");
+				continue;
+			}
+			sip_core_send_raw(&c->a.peer, c->a_2xx, c->a_2xx_len);
+			c->a_2xx_interval = c->a_2xx_interval * 2 < SIP_TSX_T2_MS ? c->a_2xx_interval * 2 : SIP_TSX_T2_MS;
+			c->a_2xx_next = now + c->a_2xx_interval;
+		}
+		if ((c->state == CALL_OUTGOING || c->state == CALL_EARLY) && now >= c->b_deadline)
+			call_end(c, 480, "No Answer");
+	}
+}
+
+void
+b2bua_fini(void)
+{
+	while (all_calls)
+		call_free(all_calls);
+	st.active = 0;
+}
+
+static json_t *
+call_json(const struct call *c, uint64_t now)
+{
+	char pa[48], pb[48];
+	uint64_t dur = c->answered_ms ? ((c->ended_ms ? c->ended_ms : now) - c->answered_ms) / 1000 : 0;
+	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:i,s:{s:s,s:s,s:I},s:{s:s,s:s,s:I},s:i,s:s}", "id",
+			 (json_int_t)c->id, "state", call_state_name(c->state), "from", c->from_user, "to", c->to_user,
+			 "age_s", (json_int_t)((now - c->created_ms) / 1000), "duration_s", (json_int_t)dur, "worker",
+			 (int)c->worker, "a", "peer", sip_peer_str(&c->a.peer, pa, sizeof(pa)), "call_id", c->a.call_id,
+			 "session", (json_int_t)c->a.session, "b", "peer", sip_peer_str(&c->b.peer, pb, sizeof(pb)),
+			 "call_id", c->b.call_id, "session", (json_int_t)c->b.session, "end_code", c->end_code,
+			 "end_reason", c->end_reason);
+}
+
+json_t *
+b2bua_calls_json(void)
+{
+	json_t *a = json_array();
+	uint64_t now = sip_core_now_ms();
+	for (const struct call *c = all_calls; c; c = c->all_next)
+		if (c->state != CALL_ENDED)
+			json_array_append_new(a, call_json(c, now));
+	return a;
+}
+
+json_t *
+b2bua_call_json(uint32_t id)
+{
+	const struct call *c = call_find(id);
+	return c ? call_json(c, sip_core_now_ms()) : NULL;
+}
