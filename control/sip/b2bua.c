@@ -51,7 +51,7 @@ struct leg {
 	struct sip_peer peer;
 	uint32_t local_cseq;
 	uint32_t remote_cseq;
-	uint32_t session; /* dataplane session id; 0: none */
+	uint32_t session;	/* dataplane session id; 0: none */
 	struct sdp_session sdp; /* the far end's last SDP */
 	bool have_sdp;
 	uint64_t sdp_version; /* of the SDP we send on this leg */
@@ -89,10 +89,10 @@ struct call {
 	char *b_ack;
 	size_t b_ack_len;
 	/* a re-INVITE or UPDATE relayed from one leg to the other */
-	struct sip_tsx *re_srv;	 /* the originator's server transaction */
-	char *re_raw;		 /* its request */
+	struct sip_tsx *re_srv; /* the originator's server transaction */
+	char *re_raw;		/* its request */
 	size_t re_len;
-	int re_from;		 /* side it came from, -1: none */
+	int re_from; /* side it came from, -1: none */
 	enum sip_method re_method;
 	struct call *hnext;
 	struct call *all_next, *all_prev;
@@ -408,7 +408,8 @@ respond_a(struct call *c, uint16_t code, const char *reason, const char *body, s
 				c->a_2xx_len = (size_t)len;
 				uint64_t now = sip_core_now_ms();
 				c->a_2xx_interval = SIP_TSX_T1_MS;
-				c->a_2xx_next = c->a.peer.transport == SIP_TRANSPORT_UDP ? now + SIP_TSX_T1_MS : UINT64_MAX;
+				c->a_2xx_next =
+					c->a.peer.transport == SIP_TRANSPORT_UDP ? now + SIP_TSX_T1_MS : UINT64_MAX;
 				c->a_2xx_deadline = now + 64 * SIP_TSX_T1_MS;
 			}
 		}
@@ -960,7 +961,8 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 	}
 	if (cfg.auth_calls && !authorize_caller(t, m, &caller))
 		return;
-	if (sip_uri_parse(m->ruri, &ruri) < 0 || ruri.user.len == 0 || sip_str_copy(ruri.user, user, sizeof(user)) < 0) {
+	if (sip_uri_parse(m->ruri, &ruri) < 0 || ruri.user.len == 0 ||
+	    sip_str_copy(ruri.user, user, sizeof(user)) < 0) {
 		st.not_found++;
 		sip_core_respond(t, m, 404, "Not Found", NULL, NULL, NULL, 0);
 		return;
@@ -1080,8 +1082,8 @@ relay_offer(struct call *c, struct leg *from, struct sip_tsx *t, const struct si
 		return;
 	}
 	new_branch(branch, sizeof(branch));
-	len = build_request(to, method, to->remote_target, ++to->local_cseq, NULL, branch, extra, sdp,
-			    (size_t)sdp_len, buf, sizeof(buf));
+	len = build_request(to, method, to->remote_target, ++to->local_cseq, NULL, branch, extra, sdp, (size_t)sdp_len,
+			    buf, sizeof(buf));
 	if (len < 0 || sip_core_request(buf, (size_t)len, m->method, branch, &to->peer, leg_tsx_cb,
 					(uint64_t)c->id << 8 | (uint64_t)(2 + to->side), NULL) < 0) {
 		sip_core_respond(t, m, 500, "Server Internal Error", from->local_tag, NULL, NULL, 0);
@@ -1126,7 +1128,9 @@ b2bua_in_dialog(struct sip_tsx *t, const struct sip_msg *m)
 		sip_core_respond(t, m, 200, "OK", l->local_tag, NULL, NULL, 0);
 		l->bye_sent = true; /* the dialog is over: no BYE back */
 		call_end(c, c->state >= CALL_ANSWERED ? 200 : 487,
-			 l->side ? "Callee hung up" : c->state >= CALL_ANSWERED ? "Caller hung up" : "Request Terminated");
+			 l->side		     ? "Callee hung up"
+			 : c->state >= CALL_ANSWERED ? "Caller hung up"
+						     : "Request Terminated");
 		return;
 	case SIP_M_INVITE:
 		if (c->state != CALL_CONFIRMED && c->state != CALL_ANSWERED) {
@@ -1229,7 +1233,8 @@ b2bua_tick(uint64_t now)
 				continue;
 			}
 			sip_core_send_raw(&c->a.peer, c->a_2xx, c->a_2xx_len);
-			c->a_2xx_interval = c->a_2xx_interval * 2 < SIP_TSX_T2_MS ? c->a_2xx_interval * 2 : SIP_TSX_T2_MS;
+			c->a_2xx_interval =
+				c->a_2xx_interval * 2 < SIP_TSX_T2_MS ? c->a_2xx_interval * 2 : SIP_TSX_T2_MS;
 			c->a_2xx_next = now + c->a_2xx_interval;
 		}
 		if ((c->state == CALL_OUTGOING || c->state == CALL_EARLY) && now >= c->b_deadline)

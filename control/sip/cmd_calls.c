@@ -46,8 +46,9 @@ cmd_show_calls(struct td_mgmt_req *req, int argc, char **argv)
 		td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "out of memory");
 		return;
 	}
-	fprintf(f, "%zu active call(s); since start: %llu INVITEs, %llu answered, %llu completed, %llu failed, %llu "
-		   "cancelled, %llu media timeouts, %llu refused for load",
+	fprintf(f,
+		"%zu active call(s); since start: %llu INVITEs, %llu answered, %llu completed, %llu failed, %llu "
+		"cancelled, %llu media timeouts, %llu refused for load",
 		json_array_size(calls), (unsigned long long)s.invites, (unsigned long long)s.answered,
 		(unsigned long long)s.completed, (unsigned long long)s.failed, (unsigned long long)s.cancelled,
 		(unsigned long long)s.media_timeouts, (unsigned long long)s.overload);
@@ -67,14 +68,14 @@ cmd_show_calls(struct td_mgmt_req *req, int argc, char **argv)
 			json_string_value(json_object_get(json_object_get(c, "b"), "peer")));
 	}
 	fclose(f);
-	json_t *data = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "calls", calls,
-				 "stats", "invites", (json_int_t)s.invites, "answered", (json_int_t)s.answered,
-				 "completed", (json_int_t)s.completed, "failed", (json_int_t)s.failed, "cancelled",
-				 (json_int_t)s.cancelled, "media_timeouts", (json_int_t)s.media_timeouts,
-				 "challenged", (json_int_t)s.challenged, "auth_failed", (json_int_t)s.auth_failed,
-				 "not_found", (json_int_t)s.not_found, "unavailable", (json_int_t)s.unavailable,
-				 "overload", (json_int_t)s.overload, "reinvites", (json_int_t)s.reinvites,
-				 "ack_timeouts", (json_int_t)s.ack_timeouts);
+	json_t *data =
+		json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "calls", calls, "stats",
+			  "invites", (json_int_t)s.invites, "answered", (json_int_t)s.answered, "completed",
+			  (json_int_t)s.completed, "failed", (json_int_t)s.failed, "cancelled", (json_int_t)s.cancelled,
+			  "media_timeouts", (json_int_t)s.media_timeouts, "challenged", (json_int_t)s.challenged,
+			  "auth_failed", (json_int_t)s.auth_failed, "not_found", (json_int_t)s.not_found, "unavailable",
+			  (json_int_t)s.unavailable, "overload", (json_int_t)s.overload, "reinvites",
+			  (json_int_t)s.reinvites, "ack_timeouts", (json_int_t)s.ack_timeouts);
 	td_mgmt_reply(req, TD_MGMT_OK, data, "%s", text ? text : "");
 	free(text);
 }
@@ -136,9 +137,9 @@ reg_one(const char *user, const struct reg_contact *c, void *arg)
 	uint64_t left = (c->expires_ms - w->now) / 1000;
 	sip_peer_str(&c->source, src, sizeof(src));
 	const char *tp = c->source.transport == SIP_TRANSPORT_TCP ? "tcp" : "udp";
-	json_array_append_new(w->arr, json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "user", user, "contact", c->uri,
-						"source", src, "transport", tp, "expires_s", (json_int_t)left,
-						"user_agent", c->user_agent));
+	json_array_append_new(w->arr,
+			      json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "user", user, "contact", c->uri, "source", src,
+					"transport", tp, "expires_s", (json_int_t)left, "user_agent", c->user_agent));
 	if (ftell(w->f) < 60000)
 		fprintf(w->f, "\n%-16s %-40s %-22s %-4s %6llu %s", user, c->uri, src, tp, (unsigned long long)left,
 			c->user_agent);
@@ -162,8 +163,9 @@ cmd_show_registrations(struct td_mgmt_req *req, int argc, char **argv)
 		td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "out of memory");
 		return;
 	}
-	fprintf(w.f, "%llu binding(s); REGISTERs %llu: %llu ok, %llu challenged, %llu refused (credentials), %llu bad, "
-		     "%llu unregistered, %llu expired",
+	fprintf(w.f,
+		"%llu binding(s); REGISTERs %llu: %llu ok, %llu challenged, %llu refused (credentials), %llu bad, "
+		"%llu unregistered, %llu expired",
 		(unsigned long long)s.bindings, (unsigned long long)s.requests, (unsigned long long)s.ok,
 		(unsigned long long)s.challenged, (unsigned long long)s.auth_failed, (unsigned long long)s.bad_request,
 		(unsigned long long)s.unregistered, (unsigned long long)s.expired);
@@ -173,10 +175,9 @@ cmd_show_registrations(struct td_mgmt_req *req, int argc, char **argv)
 	registrar_foreach(reg_one, &w);
 	fclose(w.f);
 	json_t *data = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "registrations", w.arr, "stats", "requests",
-				 (json_int_t)s.requests, "ok", (json_int_t)s.ok, "challenged",
-				 (json_int_t)s.challenged, "auth_failed", (json_int_t)s.auth_failed, "bad_request",
-				 (json_int_t)s.bad_request, "unregistered", (json_int_t)s.unregistered, "expired",
-				 (json_int_t)s.expired);
+				 (json_int_t)s.requests, "ok", (json_int_t)s.ok, "challenged", (json_int_t)s.challenged,
+				 "auth_failed", (json_int_t)s.auth_failed, "bad_request", (json_int_t)s.bad_request,
+				 "unregistered", (json_int_t)s.unregistered, "expired", (json_int_t)s.expired);
 	td_mgmt_reply(req, TD_MGMT_OK, data, "%s", text ? text : "");
 	free(text);
 }

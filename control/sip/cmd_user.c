@@ -19,7 +19,8 @@ cmd_user_add(struct td_mgmt_req *req, int argc, char **argv)
 	char err[160];
 
 	if (argc < 2) {
-		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "user add takes <name> <password> [display <text>] [realm <r>]");
+		td_mgmt_reply(req, TD_MGMT_USAGE, NULL,
+			      "user add takes <name> <password> [display <text>] [realm <r>]");
 		return;
 	}
 	for (int i = 2; i < argc; i += 2) {

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "mgmt/mgmt.h"
 #include "registrar.h"
 #include "sip_auth.h"
 #include "sip_core.h"
@@ -189,6 +189,13 @@ registrar_request(struct sip_tsx *t, const struct sip_msg *m)
 	size_t off = 0;
 
 	st.requests++;
+	if (m->to.uri.len < 4 ||
+	    (strncasecmp(m->to.uri.p, "sip:", 4) != 0 && strncasecmp(m->to.uri.p, "sips:", 5) != 0)) {
+		/* RFC 4475 §3.1.2.3: an address of record we cannot have. */
+		st.bad_request++;
+		reply(t, m, 416, "Unsupported URI Scheme", NULL);
+		return;
+	}
 	if (sip_uri_parse(m->to.uri, &to) < 0 || to.user.len == 0 || sip_str_copy(to.user, user, sizeof(user)) < 0) {
 		st.bad_request++;
 		reply(t, m, 400, "Bad To URI", NULL);

@@ -15,8 +15,8 @@
 #include "sip_tsx.h"
 
 #define REG_MAX_CONTACTS    8
-#define REG_MIN_EXPIRES     60
-#define REG_MAX_EXPIRES     3600
+#define REG_MIN_EXPIRES	    60
+#define REG_MAX_EXPIRES	    3600
 #define REG_DEFAULT_EXPIRES 3600
 
 struct reg_contact {

@@ -352,12 +352,12 @@ sdp_build(const struct sdp_session *s, char *out, size_t max)
 	char addr[INET_ADDRSTRLEN], caddr[INET_ADDRSTRLEN];
 	size_t off = 0;
 	int n;
-#define PUT(...)                                                          \
-	do {                                                              \
-		n = snprintf(out + off, max - off, __VA_ARGS__);          \
-		if (n < 0 || (size_t)n >= max - off)                      \
-			return -ENOBUFS;                                  \
-		off += (size_t)n;                                         \
+#define PUT(...)                                                 \
+	do {                                                     \
+		n = snprintf(out + off, max - off, __VA_ARGS__); \
+		if (n < 0 || (size_t)n >= max - off)             \
+			return -ENOBUFS;                         \
+		off += (size_t)n;                                \
 	} while (0)
 
 	const struct sdp_media *m = &s->audio;
@@ -421,8 +421,6 @@ sdp_negotiate(const struct sdp_media *offer, const char *const *ours, unsigned n
 			ans->tel_event_clock = offer->tel_event_clock;
 		}
 	}
-	ans->dir = offer->dir == SDP_SENDONLY	? SDP_RECVONLY
-		   : offer->dir == SDP_RECVONLY ? SDP_SENDONLY
-						: offer->dir;
+	ans->dir = offer->dir == SDP_SENDONLY ? SDP_RECVONLY : offer->dir == SDP_RECVONLY ? SDP_SENDONLY : offer->dir;
 	return 0;
 }

@@ -67,7 +67,7 @@ sip_auth_stats_get(struct sip_auth_stats *out)
 const char *
 sip_auth_result_name(enum sip_auth_result r)
 {
-	static const char *const n[] = {"ok",	      "missing", "malformed", "unknown user", "bad password",
+	static const char *const n[] = {"ok",	       "missing", "malformed",	 "unknown user", "bad password",
 					"stale nonce", "replay",  "wrong realm", "bad uri",	 "bad algorithm"};
 	return (unsigned)r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
 }
@@ -137,10 +137,11 @@ sip_auth_challenge(bool proxy, bool stale, uint64_t now_ms, char *out, size_t ma
 		bool sha = k == 0;
 		if ((sha && !offer_sha256) || (!sha && !offer_md5))
 			continue;
-		n = snprintf(out + off, max - off,
-			     "%s: Digest realm=\"%s\", nonce=\"%s\", opaque=\"%.16s\", algorithm=%s, qop=\"auth\"%s\r\n",
-			     hdr, realm, nonce, nonce + NONCE_HEX_LEN - 16, sha ? "SHA-256" : "MD5",
-			     stale ? ", stale=true" : "");
+		n = snprintf(
+			out + off, max - off,
+			"%s: Digest realm=\"%s\", nonce=\"%s\", opaque=\"%.16s\", algorithm=%s, qop=\"auth\"%s\r\n",
+			hdr, realm, nonce, nonce + NONCE_HEX_LEN - 16, sha ? "SHA-256" : "MD5",
+			stale ? ", stale=true" : "");
 		if (n < 0 || (size_t)n >= max - off)
 			return -ENOBUFS;
 		off += (size_t)n;
@@ -194,8 +195,7 @@ parse_params(struct sip_str v, struct param *p, unsigned *n)
 	*n = 0;
 	while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == '\r' || v.p[i] == '\n'))
 		i++;
-	if (v.len - i < 7 || strncasecmp(v.p + i, "Digest", 6) != 0 ||
-	    (v.p[i + 6] != ' ' && v.p[i + 6] != '\t'))
+	if (v.len - i < 7 || strncasecmp(v.p + i, "Digest", 6) != 0 || (v.p[i + 6] != ' ' && v.p[i + 6] != '\t'))
 		return -EINVAL;
 	i += 6;
 	for (;;) {
@@ -260,6 +260,15 @@ parse_params(struct sip_str v, struct param *p, unsigned *n)
 	}
 }
 
+static bool
+is_digest(struct sip_str v)
+{
+	uint32_t i = 0;
+	while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
+		i++;
+	return v.len - i >= 7 && strncasecmp(v.p + i, "Digest", 6) == 0 && (v.p[i + 6] == ' ' || v.p[i + 6] == '\t');
+}
+
 static const char *
 get(const struct param *p, unsigned n, const char *name)
 {
@@ -308,9 +317,8 @@ same_uri(struct sip_str ruri, const char *uri)
 	if (sip_uri_parse(ruri, &a) < 0 || sip_uri_parse(u, &b) < 0)
 		return false;
 	return a.scheme.len == b.scheme.len && strncasecmp(a.scheme.p, b.scheme.p, a.scheme.len) == 0 &&
-	       a.user.len == b.user.len && memcmp(a.user.p, b.user.p, a.user.len) == 0 &&
-	       a.host.len == b.host.len && strncasecmp(a.host.p, b.host.p, a.host.len) == 0 &&
-	       (a.port ? a.port : 5060) == (b.port ? b.port : 5060);
+	       a.user.len == b.user.len && memcmp(a.user.p, b.user.p, a.user.len) == 0 && a.host.len == b.host.len &&
+	       strncasecmp(a.host.p, b.host.p, a.host.len) == 0 && (a.port ? a.port : 5060) == (b.port ? b.port : 5060);
 }
 
 static enum sip_auth_result
@@ -335,6 +343,8 @@ sip_auth_verify(const struct sip_msg *req, bool proxy, uint64_t now_ms, struct t
 	for (uint32_t i = 0; i < req->n_hdrs; i++) {
 		if (!sip_str_ieq(req->hdrs[i].name, hname))
 			continue;
+		if (!is_digest(req->hdrs[i].value))
+			continue; /* another scheme: not for us (RFC 4475 §3.1.2.14) */
 		any = true;
 		if (parse_params(req->hdrs[i].value, p, &n) < 0)
 			return result(SIP_AUTH_MALFORMED);

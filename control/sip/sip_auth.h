@@ -22,17 +22,17 @@
 #include "sip_msg.h"
 #include "store/users.h"
 
-#define SIP_AUTH_NONCE_TTL_S 300
+#define SIP_AUTH_NONCE_TTL_S  300
 #define SIP_AUTH_REPLAY_SLOTS 8192
 
 enum sip_auth_result {
 	SIP_AUTH_OK,
-	SIP_AUTH_MISSING,	/* no credentials for us: challenge */
-	SIP_AUTH_MALFORMED,	/* unparseable, or a nonce we never made */
+	SIP_AUTH_MISSING,   /* no credentials for us: challenge */
+	SIP_AUTH_MALFORMED, /* unparseable, or a nonce we never made */
 	SIP_AUTH_UNKNOWN_USER,
 	SIP_AUTH_BAD_PASSWORD,
-	SIP_AUTH_STALE,		/* our nonce, too old: challenge with stale=true */
-	SIP_AUTH_REPLAY,	/* a nonce count already used */
+	SIP_AUTH_STALE,	 /* our nonce, too old: challenge with stale=true */
+	SIP_AUTH_REPLAY, /* a nonce count already used */
 	SIP_AUTH_WRONG_REALM,
 	SIP_AUTH_BAD_URI,	/* uri= is not the Request-URI */
 	SIP_AUTH_BAD_ALGORITHM, /* not one we offer */

@@ -16,7 +16,7 @@ struct sip_uri {
 	struct sip_str scheme; /* sip, sips, tel */
 	struct sip_str user;   /* empty when none */
 	struct sip_str host;
-	uint16_t port; /* 0: not given */
+	uint16_t port;	       /* 0: not given */
 	struct sip_str params; /* ";transport=tcp;lr", without headers */
 };
 

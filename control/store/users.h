@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TD_SIP_REALM_DEFAULT	"tongdai"
-#define TD_USER_NAME_MAX	32
+#define TD_SIP_REALM_DEFAULT	 "tongdai"
+#define TD_USER_NAME_MAX	 32
 #define TD_USER_CONTACTS_DEFAULT 3
 
 struct td_user {

@@ -23,13 +23,28 @@ want = {
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((host, 0))
 s.settimeout(0.5)
+def call_id(msg):
+    # The top Via's branch names the transaction; Call-ID when there is none.
+    m = re.search(rb"^(?:Via|v)[ \t]*:[^\r\n]*?branch=([^;,\s]+)", msg, re.M | re.I)
+    if m:
+        return m.group(1)
+    m = re.search(rb"^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)", msg, re.M | re.I)
+    return m.group(1) if m else None
 def ask(data):
+    # Final responses to INVITE are resent until an ACK (RFC 3261 §17.2.1),
+    # so what arrives may belong to an earlier message: take the first
+    # answer of this message's transaction. (Corpus messages that reuse a
+    # branch are retransmissions to a transaction layer, and get its
+    # answer again.)
+    cid = call_id(data)
     s.sendto(data, (host, port))
-    try:
-        r, _ = s.recvfrom(65535)
-    except socket.timeout:
-        return None, b""
-    return int(r.split(b" ", 2)[1]), r
+    while True:
+        try:
+            r, _ = s.recvfrom(65535)
+        except socket.timeout:
+            return None, b""
+        if cid is None or call_id(r) == cid:
+            return int(r.split(b" ", 2)[1]), r
 opt = (b"OPTIONS sip:probe@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:9;branch=z9hG4bKprobe%%d\r\nMax-Forwards: 70\r\n"
        b"From: <sip:p@x>;tag=1\r\nTo: <sip:probe@x>\r\nCall-ID: probe%%d\r\nCSeq: 1 OPTIONS\r\n"
        b"Content-Length: 0\r\n\r\n" % (host.encode(), host.encode()))
