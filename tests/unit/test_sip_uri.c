@@ -12,7 +12,7 @@
 #include "control/sip/sip_uri.h"
 
 static struct sip_str
-S(const char *s)
+sv(const char *s)
 {
 	return (struct sip_str){s, (uint32_t)strlen(s)};
 }
@@ -22,29 +22,29 @@ test_parts(void **state)
 {
 	struct sip_uri u;
 	(void)state;
-	assert_int_equal(sip_uri_parse(S("sip:1002@10.0.0.5:5070;transport=tcp?X=y"), &u), 0);
+	assert_int_equal(sip_uri_parse(sv("sip:1002@10.0.0.5:5070;transport=tcp?X=y"), &u), 0);
 	assert_true(sip_str_eq(u.scheme, "sip"));
 	assert_true(sip_str_eq(u.user, "1002"));
 	assert_true(sip_str_eq(u.host, "10.0.0.5"));
 	assert_int_equal(u.port, 5070);
 	assert_true(sip_str_eq(u.params, ";transport=tcp"));
 
-	assert_int_equal(sip_uri_parse(S("sips:alice:secret@example.com"), &u), 0);
+	assert_int_equal(sip_uri_parse(sv("sips:alice:secret@example.com"), &u), 0);
 	assert_true(sip_str_eq(u.user, "alice"));
 	assert_true(sip_str_eq(u.host, "example.com"));
 	assert_int_equal(u.port, 0);
 
-	assert_int_equal(sip_uri_parse(S("sip:example.com;lr"), &u), 0);
+	assert_int_equal(sip_uri_parse(sv("sip:example.com;lr"), &u), 0);
 	assert_int_equal(u.user.len, 0);
 	assert_true(sip_str_eq(u.params, ";lr"));
 
 	/* A user part may hold ';' (RFC 3261 §19.1.2): the last '@' splits. */
-	assert_int_equal(sip_uri_parse(S("sip:+1555;phone-context=x@gw.example:5062"), &u), 0);
+	assert_int_equal(sip_uri_parse(sv("sip:+1555;phone-context=x@gw.example:5062"), &u), 0);
 	assert_true(sip_str_eq(u.user, "+1555;phone-context=x"));
 	assert_true(sip_str_eq(u.host, "gw.example"));
 	assert_int_equal(u.port, 5062);
 
-	assert_int_equal(sip_uri_parse(S("sip:[2001:db8::1]:5060"), &u), 0);
+	assert_int_equal(sip_uri_parse(sv("sip:[2001:db8::1]:5060"), &u), 0);
 	assert_true(sip_str_eq(u.host, "[2001:db8::1]"));
 	assert_int_equal(u.port, 5060);
 }
@@ -54,12 +54,21 @@ test_refused(void **state)
 {
 	struct sip_uri u;
 	static const char *const bad[] = {
-		"tel:+15551234", "http://x", "sip:", "sip:@host", "sip:user@", "sip:host:0", "sip:host:65536",
-		"sip:host:abc", "sip:[2001:db8::1", "nocolon", "",
+		"tel:+15551234",
+		"http://x",
+		"sip:",
+		"sip:@host",
+		"sip:user@",
+		"sip:host:0",
+		"sip:host:65536",
+		"sip:host:abc",
+		"sip:[2001:db8::1",
+		"nocolon",
+		"",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (sip_uri_parse(S(bad[i]), &u) != -EINVAL)
+		if (sip_uri_parse(sv(bad[i]), &u) != -EINVAL)
 			fail_msg("'%s' was not refused", bad[i]);
 	}
 }
@@ -69,7 +78,7 @@ test_params(void **state)
 {
 	struct sip_str v;
 	(void)state;
-	struct sip_str p = S(";expires=60 ; q=0.5;lr;tag=\"a;b\";+sip.instance=\"<urn:x>\"");
+	struct sip_str p = sv(";expires=60 ; q=0.5;lr;tag=\"a;b\";+sip.instance=\"<urn:x>\"");
 	assert_int_equal(sip_param_get(p, "expires", &v), 1);
 	assert_true(sip_str_eq(v, "60"));
 	assert_int_equal(sip_param_get(p, "Q", &v), 1);
@@ -80,9 +89,9 @@ test_params(void **state)
 	assert_true(sip_str_eq(v, "\"a;b\""));
 	assert_int_equal(sip_param_get(p, "+sip.instance", &v), 1);
 	assert_int_equal(sip_param_get(p, "exp", &v), 0);
-	assert_int_equal(sip_param_get(S(""), "x", &v), 0);
+	assert_int_equal(sip_param_get(sv(""), "x", &v), 0);
 	/* An unterminated quote ends the list, never reads past it. */
-	assert_int_equal(sip_param_get(S(";a=\"x;b=1"), "b", &v), 0);
+	assert_int_equal(sip_param_get(sv(";a=\"x;b=1"), "b", &v), 0);
 }
 
 static void
@@ -90,9 +99,9 @@ test_copy(void **state)
 {
 	char buf[4];
 	(void)state;
-	assert_int_equal(sip_str_copy(S("abc"), buf, sizeof(buf)), 0);
+	assert_int_equal(sip_str_copy(sv("abc"), buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "abc");
-	assert_int_equal(sip_str_copy(S("abcd"), buf, sizeof(buf)), -ENOBUFS);
+	assert_int_equal(sip_str_copy(sv("abcd"), buf, sizeof(buf)), -ENOBUFS);
 }
 
 int
