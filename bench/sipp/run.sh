@@ -15,7 +15,7 @@
 # It prints calls per second, concurrency, failures, response-time
 # percentiles (INVITE to 200, or REGISTER to 200) and, from tongdai's own
 # session counters, RTP loss and jitter per call leg; the same as JSON in
-# $OUT (default bench/sipp/last-run.json).
+# $OUT (default bench/sipp/last-run.json). KEEP=1 keeps the logs.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/scripts/net.sh"
@@ -53,7 +53,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	td_net_down "$NS"
 	rm -f "/dev/shm$SHM"
-	rm -rf "$TMP"
+	if [ -n "${KEEP:-}" ]; then echo "logs kept in $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 cli() { "$BUILD/control/tongdai" --socket "$TMP/ctl.sock" "$@"; }

@@ -16,7 +16,8 @@
 #define MAX_PARAMS    16
 #define MAX_VALUE     256
 #define MAC_LEN	      16
-#define NONCE_HEX_LEN (2 * (8 + MAC_LEN))
+#define NONCE_RAW     (8 + 4 + MAC_LEN) /* birth ms, sequence, MAC */
+#define NONCE_HEX_LEN (2 * NONCE_RAW)
 
 struct param {
 	struct sip_str name;
@@ -103,24 +104,28 @@ unhex(const char *s, size_t n, uint8_t *out)
 	return 0;
 }
 
+/* The MAC of a nonce's birth time and sequence number (12 octets). */
 static void
-nonce_mac(uint64_t born_ms, uint8_t mac[MAC_LEN])
+nonce_mac(const uint8_t head[12], uint8_t mac[MAC_LEN])
 {
-	uint8_t ts[8], full[EVP_MAX_MD_SIZE];
+	uint8_t full[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
-	for (int i = 0; i < 8; i++)
-		ts[i] = (uint8_t)(born_ms >> (56 - 8 * i));
-	HMAC(EVP_sha256(), secret, sizeof(secret), ts, sizeof(ts), full, &len);
+	HMAC(EVP_sha256(), secret, sizeof(secret), head, 12, full, &len);
 	memcpy(mac, full, MAC_LEN);
 }
 
+/* Two challenges in one millisecond must differ: the sequence number. */
 static void
 nonce_make(uint64_t now_ms, char out[NONCE_HEX_LEN + 1])
 {
-	uint8_t raw[8 + MAC_LEN];
+	static uint32_t seq;
+	uint8_t raw[NONCE_RAW];
+	seq++;
 	for (int i = 0; i < 8; i++)
 		raw[i] = (uint8_t)(now_ms >> (56 - 8 * i));
-	nonce_mac(now_ms, raw + 8);
+	for (int i = 0; i < 4; i++)
+		raw[8 + i] = (uint8_t)(seq >> (24 - 8 * i));
+	nonce_mac(raw, raw + 12);
 	hex(raw, sizeof(raw), out);
 }
 
@@ -387,14 +392,14 @@ sip_auth_verify(const struct sip_msg *req, bool proxy, uint64_t now_ms, struct t
 	}
 
 	/* Our nonce? Its age? */
-	uint8_t raw[8 + MAC_LEN], mac[MAC_LEN];
+	uint8_t raw[NONCE_RAW], mac[MAC_LEN];
 	if (strlen(nonce) != NONCE_HEX_LEN || unhex(nonce, sizeof(raw), raw) < 0)
 		return result(SIP_AUTH_MALFORMED);
 	uint64_t born = 0;
 	for (int i = 0; i < 8; i++)
 		born = born << 8 | raw[i];
-	nonce_mac(born, mac);
-	if (memcmp(mac, raw + 8, MAC_LEN) != 0)
+	nonce_mac(raw, mac);
+	if (memcmp(mac, raw + 12, MAC_LEN) != 0)
 		return result(SIP_AUTH_STALE); /* an earlier run's nonce, or forged: challenge afresh */
 	if (opaque && strncmp(opaque, nonce + NONCE_HEX_LEN - 16, 16) != 0)
 		return result(SIP_AUTH_MALFORMED);

@@ -5,8 +5,8 @@
  * (each can be switched off), and the check of an Authorization or
  * Proxy-Authorization header against the users in LMDB.
  *
- * Nonces carry their own birth time and an HMAC-SHA-256 of it under a
- * secret drawn at start, so any nonce can be checked without keeping it;
+ * Nonces carry their own birth time, a sequence number and an HMAC-SHA-256
+ * of both under a secret drawn at start, so any nonce can be checked without keeping it;
  * a nonce older than the TTL is stale (the client is challenged again
  * with stale=true). Replays are refused with a bounded table of recently
  * used nonces and the highest nonce count seen for each: a count that does
