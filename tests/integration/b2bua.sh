@@ -4,7 +4,7 @@
 # credentials), then SIPp calls between registered extensions through
 # tongdai with media anchored in the dataplane: a basic call whose RTP
 # (SIPp's g711a.pcap) must reach the callee's receiver intact, a busy
-# callee, a CANCEL before the answer, a call hung up from the CLI, and
+# callee, hold and resume by re-INVITE, a CANCEL before the answer, a call hung up from the CLI, and
 # refusals (unknown user 404, not registered 480, no credentials 407).
 # Nothing may stay behind: no call, no dataplane session.
 . "$(dirname "$0")/lib.sh"
@@ -126,6 +126,21 @@ wait_for 5 sh -c "[ \"\$($CLI_BIN --socket $TMP/ctl.sock show sessions --json | 
 [ "$(cli show calls --json | json "len(d['calls'])")" = 0 ] || fail "call left after BYE"
 ok "BYE tore the call down: no call, no dataplane session"
 
+# --- hold and resume: re-INVITEs relayed with SDP rewritten ---
+uas uas_answer.xml -key rtp_port 7000 -trace_msg -message_file "$TMP/uas-msgs.txt"
+uac uac_hold.xml -mi "$H" -mp 6000 || fail "hold/resume at the caller: $(tail -5 "$TMP/sipp-uac.log")"
+wait "$UAS" || fail "hold/resume at the callee: $(tail -5 "$TMP/sipp-uas.log")"
+python3 - "$TMP/uas-msgs.txt" "$TD_DP_IP" <<'PY' || fail "the callee did not see hold then resume"
+import re, sys
+text, dp = open(sys.argv[1]).read(), sys.argv[2]
+invites = [m for m in re.split(r"\n-{20,}[^\n]*\n", text) if re.search(r"^INVITE ", m, re.M)]
+dirs = [re.search(r"a=(sendrecv|sendonly|recvonly|inactive)", m).group(1) for m in invites]
+print("INVITEs seen by the callee, directions:", dirs)
+assert dirs == ["sendrecv", "sendonly", "sendrecv"], dirs
+assert all(("c=IN IP4 %s" % dp) in m for m in invites), "media not anchored in the dataplane"
+PY
+ok "hold and resume: the callee got sendonly then sendrecv, media still at the dataplane"
+
 # --- busy, cancel ---
 uas uas_busy.xml
 uac uac_busy.xml -mi "$H" -mp 6000 || fail "caller did not get 486: $(tail -5 "$TMP/sipp-uac.log")"
@@ -152,8 +167,9 @@ ok "call hangup $id: BYE to both legs"
 
 wait_for 5 sh -c "[ \"\$($CLI_BIN --socket $TMP/ctl.sock show sessions --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"sessions\"]))')\" = 0 ]" ||
 	fail "sessions left: $(cli show sessions)"
-cli show calls --json | json "d['stats']['answered'] == 2 and d['stats']['completed'] == 2 and \
+cli show calls --json | json "d['stats']['answered'] == 3 and d['stats']['completed'] == 3 and \
+	d['stats']['reinvites'] == 2 and \
 	d['stats']['cancelled'] == 1 and d['stats']['not_found'] == 1 and d['stats']['unavailable'] == 1" |
 	grep -qx True || fail "call counters: $(cli show calls --json)"
-ok "counters: 2 answered and completed, 1 cancelled, 1 not found, 1 unavailable"
+ok "counters: 3 answered and completed, 2 re-INVITEs, 1 cancelled, 1 not found, 1 unavailable"
 td_done
