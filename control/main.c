@@ -149,11 +149,11 @@ on_dp_event(const struct td_dp_msg *m)
 		break;
 	case TD_DP_EVT_MEDIA_TIMEOUT:
 		LOG_WARN("session %u (call %u): no media for %u ms", e->session, e->call_tag, e->idle_ms);
-		b2bua_dp_event(m);
 		break;
 	default:
 		break;
 	}
+	b2bua_dp_event(m);
 }
 
 int
@@ -273,6 +273,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (td_users_open(err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		goto out;
+	}
+	ret = b2bua_recover(err, sizeof(err));
+	if (ret < 0) {
 		LOG_ERR("%s", err);
 		goto out;
 	}

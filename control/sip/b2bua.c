@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "b2bua.h"
+#include "call_store.h"
 #include "log.h"
 #include "media/dp_link.h"
 #include "registrar.h"
@@ -94,6 +95,8 @@ struct call {
 	size_t re_len;
 	int re_from; /* side it came from, -1: none */
 	enum sip_method re_method;
+	bool persisted;			/* in the calls database */
+	bool recovered, seen_a, seen_b; /* read back after a restart */
 	struct call *hnext;
 	struct call *all_next, *all_prev;
 };
@@ -108,6 +111,11 @@ static uint32_t next_call_id = 1;
 static uint32_t next_worker;
 
 static void call_end(struct call *c, uint16_t code, const char *reason);
+static void call_persist(struct call *c);
+static void reconcile_dump(const struct td_dp_msg *ev);
+static void reconcile_start(void);
+static bool reconcile_pending;
+static uint32_t reconcile_acks; /* SESSION_DUMP acks still awaited */
 
 const char *
 call_state_name(enum call_state s)
@@ -536,6 +544,10 @@ dp_ack(void *arg, const struct td_dp_msg *ack, int err)
 void
 b2bua_dp_event(const struct td_dp_msg *ev)
 {
+	if (ev->hdr.type == TD_DP_EVT_SESSION_DUMP && reconcile_acks) {
+		reconcile_dump(ev);
+		return;
+	}
 	if (ev->hdr.type != TD_DP_EVT_MEDIA_TIMEOUT)
 		return;
 	struct call *c = call_find(ev->sevt.call_tag);
@@ -625,6 +637,10 @@ call_end(struct call *c, uint16_t code, const char *reason)
 	c->a.session = c->b.session = 0;
 	c->state = CALL_ENDED;
 	c->ended_ms = sip_core_now_ms();
+	if (c->persisted) {
+		call_store_del(c->id);
+		c->persisted = false;
+	}
 	free(c->a_2xx);
 	c->a_2xx = NULL;
 	st.active--;
@@ -797,6 +813,7 @@ answer_a(struct call *c)
 	c->answered_ms = sip_core_now_ms();
 	st.answered++;
 	respond_a(c, 200, "OK", sdp, (size_t)sdp_len);
+	call_persist(c);
 }
 
 /* A re-INVITE/UPDATE we relayed got its final response on the other leg. */
@@ -1096,6 +1113,7 @@ relay_offer(struct call *c, struct leg *from, struct sip_tsx *t, const struct si
 	c->re_srv = t;
 	c->re_from = from->side;
 	c->re_method = m->method;
+	call_persist(c); /* our CSeq on the other leg moved */
 	sip_core_tsx_bind(t, reinvite_srv_cb, (uint64_t)c->id << 8 | 4);
 }
 
@@ -1214,10 +1232,16 @@ b2bua_stray_response(const struct sip_msg *m)
 void
 b2bua_tick(uint64_t now)
 {
-	static uint64_t next_scan;
+	static uint64_t next_scan, next_sync;
 	if (now < next_scan)
 		return;
 	next_scan = now + 20;
+	if (reconcile_pending)
+		reconcile_start();
+	if (now >= next_sync) {
+		next_sync = now + 1000;
+		call_store_sync();
+	}
 	for (struct call *c = all_calls, *next; c; c = next) {
 		next = c->all_next;
 		if (c->state == CALL_ENDED) {
@@ -1280,4 +1304,185 @@ b2bua_call_json(uint32_t id)
 {
 	const struct call *c = call_find(id);
 	return c ? call_json(c, sip_core_now_ms()) : NULL;
+}
+
+/* --- surviving a restart of control --- */
+
+static json_t *
+leg_json(const struct leg *l)
+{
+	char addr[INET6_ADDRSTRLEN] = "";
+	inet_ntop(l->peer.family == AF_INET6 ? AF_INET6 : AF_INET, l->peer.addr, addr, sizeof(addr));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:i,s:s,s:i,s:i},s:I,s:I,s:I,s:I,s:b}", "call_id", l->call_id,
+			 "local_tag", l->local_tag, "remote_tag", l->remote_tag, "local_uri", l->local_uri,
+			 "remote_uri", l->remote_uri, "remote_target", l->remote_target, "peer", "family",
+			 l->peer.family, "addr", addr, "port", l->peer.port, "transport", (int)l->peer.transport,
+			 "local_cseq", (json_int_t)l->local_cseq, "remote_cseq", (json_int_t)l->remote_cseq, "session",
+			 (json_int_t)l->session, "sdp_version", (json_int_t)l->sdp_version, "bye_sent", l->bye_sent);
+}
+
+static void
+call_persist(struct call *c)
+{
+	json_t *rec = json_pack("{s:i,s:s,s:s,s:s,s:o,s:o}", "worker", (int)c->worker, "from", c->from_user, "to",
+				c->to_user, "b_ruri", c->b_ruri, "a", leg_json(&c->a), "b", leg_json(&c->b));
+	int ret = call_store_put(c->id, rec);
+	if (ret < 0 && ret != -ENOTCONN)
+		LOG_WARN("call %u: cannot keep it in the store: %s", c->id, strerror(-ret));
+	c->persisted = ret == 0;
+}
+
+static int
+leg_load(json_t *o, struct leg *l)
+{
+	const char *cid, *lt, *rt, *lu, *ru, *tg, *addr;
+	int family, port, tp, bye = 0;
+	json_int_t lc, rc, sess, ver;
+	if (json_unpack(o, "{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:i,s:s,s:i,s:i},s:I,s:I,s:I,s:I,s?b}", "call_id", &cid,
+			"local_tag", &lt, "remote_tag", &rt, "local_uri", &lu, "remote_uri", &ru, "remote_target", &tg,
+			"peer", "family", &family, "addr", &addr, "port", &port, "transport", &tp, "local_cseq", &lc,
+			"remote_cseq", &rc, "session", &sess, "sdp_version", &ver, "bye_sent", &bye) < 0)
+		return -EINVAL;
+	snprintf(l->call_id, sizeof(l->call_id), "%s", cid);
+	snprintf(l->local_tag, sizeof(l->local_tag), "%s", lt);
+	snprintf(l->remote_tag, sizeof(l->remote_tag), "%s", rt);
+	snprintf(l->local_uri, sizeof(l->local_uri), "%s", lu);
+	snprintf(l->remote_uri, sizeof(l->remote_uri), "%s", ru);
+	snprintf(l->remote_target, sizeof(l->remote_target), "%s", tg);
+	l->peer = (struct sip_peer){
+		.family = (uint8_t)family, .port = (uint16_t)port, .transport = (enum sip_transport)tp};
+	if (inet_pton(family == AF_INET6 ? AF_INET6 : AF_INET, addr, l->peer.addr) != 1)
+		return -EINVAL;
+	l->local_cseq = (uint32_t)lc;
+	l->remote_cseq = (uint32_t)rc;
+	l->session = (uint32_t)sess;
+	l->sdp_version = (uint64_t)ver;
+	l->bye_sent = bye;
+	return 0;
+}
+
+static void
+recover_one(uint32_t id, json_t *rec, void *arg)
+{
+	unsigned *n = arg;
+	const char *from, *to, *ruri;
+	int worker;
+	json_t *a, *b;
+	struct call *c;
+
+	if (json_unpack(rec, "{s:i,s:s,s:s,s:s,s:o,s:o}", "worker", &worker, "from", &from, "to", &to, "b_ruri", &ruri,
+			"a", &a, "b", &b) < 0 ||
+	    call_find(id) || (c = call_new()) == NULL) {
+		LOG_WARN("call %u: its stored record is unreadable, dropped", id);
+		call_store_del(id);
+		return;
+	}
+	/* call_new gave another number: take the stored one back. */
+	for (struct call **pp = &by_id[c->id & (CALL_BUCKETS - 1)]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == c) {
+			*pp = c->hnext;
+			break;
+		}
+	}
+	c->id = id;
+	c->hnext = by_id[id & (CALL_BUCKETS - 1)];
+	by_id[id & (CALL_BUCKETS - 1)] = c;
+	if (id >= next_call_id)
+		next_call_id = id + 1;
+	if (leg_load(a, &c->a) < 0 || leg_load(b, &c->b) < 0) {
+		LOG_WARN("call %u: its stored record is unreadable, dropped", id);
+		call_store_del(id);
+		st.active--;
+		call_free(c);
+		return;
+	}
+	c->worker = (uint32_t)worker;
+	snprintf(c->from_user, sizeof(c->from_user), "%s", from);
+	snprintf(c->to_user, sizeof(c->to_user), "%s", to);
+	snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", ruri);
+	c->state = CALL_CONFIRMED;
+	c->a_final_sent = c->b_final = c->b_answered = true;
+	c->answered_ms = c->created_ms;
+	c->recovered = true;
+	c->persisted = true;
+	leg_index(&c->a);
+	caller_index(&c->a, true);
+	leg_index(&c->b);
+	(*n)++;
+}
+
+int
+b2bua_recover(char *err, size_t errlen)
+{
+	unsigned n = 0;
+	int ret = call_store_open(err, errlen);
+	if (ret < 0)
+		return ret;
+	call_store_foreach(recover_one, &n);
+	if (n) {
+		LOG_INFO("recovered %u established call(s); checking their media with the dataplane", n);
+		reconcile_pending = true;
+	}
+	return (int)n;
+}
+
+/* The dataplane's dump after a restart of control: sessions of calls we
+ * know are kept, sessions nobody owns are destroyed, and recovered calls
+ * whose media is gone are hung up. */
+static void
+reconcile_dump(const struct td_dp_msg *ev)
+{
+	const struct td_dp_evt_dump *d = &ev->dump;
+	struct call *c = call_find(d->call_tag);
+	if (c && c->state != CALL_ENDED && (d->session == c->a.session || d->session == c->b.session)) {
+		if (d->session == c->a.session)
+			c->seen_a = true;
+		else
+			c->seen_b = true;
+		return;
+	}
+	LOG_INFO("session %u (call %u) belongs to no call: destroyed", d->session, d->call_tag);
+	dp_destroy_session(ev->hdr.worker, d->session);
+}
+
+static void
+reconcile_ack(void *arg, const struct td_dp_msg *ack, int err)
+{
+	(void)arg;
+	(void)ack;
+	if (err < 0) {
+		/* No answer: try again on a later tick. */
+		reconcile_pending = true;
+		reconcile_acks = 0;
+		return;
+	}
+	if (--reconcile_acks)
+		return;
+	for (struct call *c = all_calls, *next; c; c = next) {
+		next = c->all_next;
+		if (!c->recovered || c->state == CALL_ENDED)
+			continue;
+		c->recovered = false;
+		if (!c->seen_a || !c->seen_b) {
+			LOG_WARN("call %u: its media is gone from the dataplane, hanging up", c->id);
+			call_end(c, 200, "Media lost");
+		}
+	}
+	LOG_INFO("recovered calls reconciled with the dataplane");
+}
+
+static void
+reconcile_start(void)
+{
+	const struct td_dp_shm *shm = dp_link_shm();
+	if (shm == NULL)
+		return;
+	reconcile_pending = false;
+	reconcile_acks = shm->hdr->n_workers;
+	for (uint32_t w = 0; w < shm->hdr->n_workers; w++) {
+		struct td_dp_msg m;
+		td_dp_msg_init(&m, TD_DP_CMD_SESSION_DUMP, 0);
+		if (dp_link_send(w, &m, reconcile_ack, NULL, DP_TIMEOUT_MS) == -ENOMEM)
+			reconcile_acks--;
+	}
 }

@@ -64,6 +64,10 @@ struct b2bua_stats {
 };
 
 void b2bua_configure(const struct b2bua_cfg *cfg);
+/* After a restart: read back the established calls kept in LMDB, then
+ * (once the dataplane answers) keep those whose sessions are still there.
+ * The number recovered, or -errno with a reason. */
+int b2bua_recover(char *err, size_t errlen);
 void b2bua_fini(void);
 
 /* From the UA core. */

@@ -153,7 +153,7 @@ ok "CANCEL before answer: 487 to the caller, the callee's leg cancelled"
 
 # --- hang up from the CLI ---
 uas uas_answer.xml -key rtp_port 7000
-uac uac_hungup.xml -mi "$H" -mp 6000 &
+uac uac_hungup.xml -mi "$H" -mp 6000 -key pcap "$PCAP" &
 uac_pid=$!
 wait_for 10 sh -c "$CLI_BIN --socket $TMP/ctl.sock show calls --json | grep -q confirmed" || fail "no call to hang up"
 id=$(cli show calls --json | json "d['calls'][0]['id']")
