@@ -37,6 +37,7 @@ static uint32_t ttl_ms = SIP_AUTH_NONCE_TTL_S * 1000;
 static uint8_t secret[32];
 static bool offer_sha256 = true, offer_md5 = true;
 static struct replay_slot replay[SIP_AUTH_REPLAY_SLOTS];
+static uint64_t forgotten_ms; /* see replay_check() */
 static struct sip_auth_stats st;
 
 int
@@ -49,6 +50,7 @@ sip_auth_init(const char *r, uint32_t nonce_ttl_s)
 	if (getrandom(secret, sizeof(secret), 0) != sizeof(secret))
 		return -EIO;
 	memset(replay, 0, sizeof(replay));
+	forgotten_ms = 0;
 	return 0;
 }
 
@@ -192,7 +194,18 @@ sip_auth_response(const char *alg, const char *ha1, const char *nonce, const cha
 	return digest_hex(alg, r, 3, out);
 }
 
-/* "Digest a=b, c="d"": strict and bounded. -EINVAL for anything else. */
+/* RFC 3261 §25.1 token characters. */
+static bool
+is_token(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-.!%*_+`'~", c));
+}
+
+/* "Digest a=b, c="d"" (RFC 3261 §25.1 auth-param: token "=" (token /
+ * quoted-string)): strict and bounded. A value longer than MAX_VALUE - 1,
+ * more than MAX_PARAMS parameters, a parameter twice, a quoted-pair or raw
+ * octet that is CR, LF or NUL: -EINVAL or -E2BIG, never a truncated value. */
 static int
 parse_params(struct sip_str v, struct param *p, unsigned *n)
 {
@@ -212,8 +225,7 @@ parse_params(struct sip_str v, struct param *p, unsigned *n)
 			return -E2BIG;
 		struct param *q = &p[*n];
 		uint32_t k0 = i;
-		while (i < v.len && ((v.p[i] >= 'a' && v.p[i] <= 'z') || (v.p[i] >= 'A' && v.p[i] <= 'Z') ||
-				     (v.p[i] >= '0' && v.p[i] <= '9') || v.p[i] == '-' || v.p[i] == '_'))
+		while (i < v.len && is_token(v.p[i]))
 			i++;
 		q->name = (struct sip_str){v.p + k0, i - k0};
 		while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
@@ -232,6 +244,10 @@ parse_params(struct sip_str v, struct param *p, unsigned *n)
 					if (++i == v.len)
 						return -EINVAL;
 				}
+				/* A folded line inside a credential is refused too:
+				 * no client writes one, and the value is hashed. */
+				if (v.p[i] == '\r' || v.p[i] == '\n' || v.p[i] == '\0')
+					return -EINVAL;
 				if (o + 1 >= MAX_VALUE)
 					return -E2BIG;
 				q->value[o++] = v.p[i++];
@@ -241,6 +257,8 @@ parse_params(struct sip_str v, struct param *p, unsigned *n)
 			i++;
 		} else {
 			while (i < v.len && v.p[i] != ',' && v.p[i] != ' ' && v.p[i] != '\t') {
+				if (!is_token(v.p[i]))
+					return -EINVAL;
 				if (o + 1 >= MAX_VALUE)
 					return -E2BIG;
 				q->value[o++] = v.p[i++];
@@ -249,8 +267,6 @@ parse_params(struct sip_str v, struct param *p, unsigned *n)
 				return -EINVAL;
 		}
 		q->value[o] = '\0';
-		if (memchr(q->value, '\0', o))
-			return -EINVAL;
 		for (unsigned k = 0; k < *n; k++)
 			if (p[k].name.len == q->name.len && strncasecmp(p[k].name.p, q->name.p, q->name.len) == 0)
 				return -EINVAL; /* a parameter twice */
@@ -271,7 +287,9 @@ is_digest(struct sip_str v)
 	uint32_t i = 0;
 	while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
 		i++;
-	return v.len - i >= 7 && strncasecmp(v.p + i, "Digest", 6) == 0 && (v.p[i + 6] == ' ' || v.p[i + 6] == '\t');
+	/* "Digest" alone is ours too, and malformed. */
+	return v.len - i >= 6 && strncasecmp(v.p + i, "Digest", 6) == 0 &&
+	       (v.len - i == 6 || v.p[i + 6] == ' ' || v.p[i + 6] == '\t');
 }
 
 static const char *
@@ -284,9 +302,20 @@ get(const struct param *p, unsigned n, const char *name)
 	return NULL;
 }
 
-/* The nonce count check: true when nc (0 without qop) is new for the nonce. */
-static bool
-replay_ok(const uint8_t mac[MAC_LEN], uint64_t born_ms, uint32_t nc)
+enum replay_verdict { REPLAY_NEW, REPLAY_SEEN, REPLAY_FORGOTTEN };
+
+/*
+ * The nonce count check (RFC 7616 §3.4: nc grows with each request on a
+ * nonce; nc 0 stands for no qop, which makes a nonce good once). The table
+ * is 4-way set-associative, indexed by the nonce's MAC; a full set gives up
+ * its oldest nonce. A nonce given up while still inside its TTL must not be
+ * taken as new afterwards (its counts would be replayable, and whoever
+ * knows the MAC can aim nonces at its set), so forgotten_ms keeps the birth
+ * time of the newest such nonce, and any nonce not in the table and born no
+ * later is refused as stale: its client is challenged afresh.
+ */
+static enum replay_verdict
+replay_check(const uint8_t mac[MAC_LEN], uint64_t born_ms, uint32_t nc, uint64_t now_ms)
 {
 	uint32_t h;
 	memcpy(&h, mac, sizeof(h));
@@ -295,18 +324,21 @@ replay_ok(const uint8_t mac[MAC_LEN], uint64_t born_ms, uint32_t nc)
 		struct replay_slot *s = &replay[base + k];
 		if (s->used && memcmp(s->mac, mac, MAC_LEN) == 0) {
 			if (nc == 0 || nc <= s->nc)
-				return false;
+				return REPLAY_SEEN;
 			s->nc = nc;
-			return true;
+			return REPLAY_NEW;
 		}
-		if (!s->used || s->born_ms < replay[victim].born_ms)
+		if (replay[victim].used && (!s->used || s->born_ms < replay[victim].born_ms))
 			victim = base + k;
 	}
-	/* Evicting the oldest nonce of the set: its later counts are then
-	 * taken as new, but it is near its TTL by then. */
-	replay[victim] = (struct replay_slot){.nc = nc, .born_ms = born_ms, .used = true};
-	memcpy(replay[victim].mac, mac, MAC_LEN);
-	return true;
+	if (born_ms <= forgotten_ms)
+		return REPLAY_FORGOTTEN;
+	struct replay_slot *v = &replay[victim];
+	if (v->used && now_ms - v->born_ms <= ttl_ms && v->born_ms > forgotten_ms)
+		forgotten_ms = v->born_ms;
+	*v = (struct replay_slot){.nc = nc, .born_ms = born_ms, .used = true};
+	memcpy(v->mac, mac, MAC_LEN);
+	return REPLAY_NEW;
 }
 
 /* The same URI as far as routing goes (RFC 3261 §19.1.4, loosely): scheme,
@@ -354,7 +386,9 @@ sip_auth_verify(const struct sip_msg *req, bool proxy, uint64_t now_ms, struct t
 		if (parse_params(req->hdrs[i].value, p, &n) < 0)
 			return result(SIP_AUTH_MALFORMED);
 		const char *r = get(p, n, "realm");
-		if (r && strcmp(r, realm) == 0) {
+		if (r == NULL)
+			return result(SIP_AUTH_MALFORMED); /* RFC 3261 §25.1: realm is required */
+		if (strcmp(r, realm) == 0) {
 			h = &req->hdrs[i];
 			break;
 		}
@@ -426,7 +460,202 @@ sip_auth_verify(const struct sip_msg *req, bool proxy, uint64_t now_ms, struct t
 		return result(SIP_AUTH_BAD_PASSWORD);
 	/* Only a correct response consumes a nonce count; without qop a
 	 * nonce is good once (the client is challenged again). */
-	if (!replay_ok(mac, born, ncv))
+	switch (replay_check(mac, born, ncv, now_ms)) {
+	case REPLAY_NEW:
+		break;
+	case REPLAY_SEEN:
 		return result(qop ? SIP_AUTH_REPLAY : SIP_AUTH_STALE);
+	case REPLAY_FORGOTTEN:
+		return result(SIP_AUTH_STALE);
+	}
 	return result(SIP_AUTH_OK);
+}
+
+/* The qop list of a challenge ("auth,auth-int") offers "auth". */
+static bool
+qop_offers_auth(const char *list)
+{
+	const char *s = list;
+	while (*s) {
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		size_t l = strcspn(s, ", \t");
+		if (l == 4 && strncasecmp(s, "auth", 4) == 0)
+			return true;
+		s += l;
+	}
+	return false;
+}
+
+static int
+copy_value(char *dst, size_t len, const char *v)
+{
+	size_t l = strlen(v);
+	if (l >= len)
+		return -EINVAL; /* never a truncated nonce or realm */
+	memcpy(dst, v, l + 1);
+	return 0;
+}
+
+int
+sip_auth_client_parse(const struct sip_msg *resp, struct sip_auth_client *c)
+{
+	struct param p[MAX_PARAMS];
+	unsigned n;
+	bool other = false, found = false;
+
+	if (resp->is_request)
+		return -EINVAL;
+	for (uint32_t i = 0; i < resp->n_hdrs; i++) {
+		const struct sip_hdr *h = &resp->hdrs[i];
+		bool proxy = sip_str_ieq(h->name, "Proxy-Authenticate");
+		if (!proxy && !sip_str_ieq(h->name, "WWW-Authenticate"))
+			continue;
+		if (!is_digest(h->value)) {
+			other = true; /* another scheme */
+			continue;
+		}
+		if (parse_params(h->value, p, &n) < 0)
+			return -EINVAL;
+		const char *r = get(p, n, "realm"), *nonce = get(p, n, "nonce"), *opaque = get(p, n, "opaque"),
+			   *alg = get(p, n, "algorithm"), *qop = get(p, n, "qop");
+		if (r == NULL || nonce == NULL || nonce[0] == '\0')
+			return -EINVAL; /* RFC 7616 §3.3: both are required */
+		bool sha = alg && strcasecmp(alg, "SHA-256") == 0;
+		/* MD5 when absent (RFC 7616 §3.3); -sess variants and SHA-512-256
+		 * are not spoken, nor a qop list without "auth" (auth-int would
+		 * hash the body). */
+		if ((!sha && alg && strcasecmp(alg, "MD5") != 0) || (qop && !qop_offers_auth(qop))) {
+			other = true;
+			continue;
+		}
+		if (found && (c->alg == SIP_AUTH_SHA256 || !sha))
+			continue; /* SHA-256 over MD5 (RFC 8760 §2.4), else the first */
+		struct sip_auth_client t = {.alg = sha ? SIP_AUTH_SHA256 : SIP_AUTH_MD5,
+					    .qop_auth = qop != NULL,
+					    .has_opaque = opaque != NULL,
+					    .proxy = proxy};
+		if (copy_value(t.realm, sizeof(t.realm), r) < 0 || copy_value(t.nonce, sizeof(t.nonce), nonce) < 0 ||
+		    (opaque && copy_value(t.opaque, sizeof(t.opaque), opaque) < 0))
+			return -EINVAL;
+		*c = t;
+		found = true;
+	}
+	if (found)
+		return 0;
+	return other ? -ENOTSUP : -ENOENT;
+}
+
+/* An output line built piece by piece; the first error sticks. */
+struct line {
+	char *p;
+	size_t max, off;
+	int err;
+};
+
+static void
+line_text(struct line *l, const char *s)
+{
+	size_t n = strlen(s);
+	if (l->err)
+		return;
+	if (l->off + n >= l->max) {
+		l->err = -ENOBUFS;
+		return;
+	}
+	memcpy(l->p + l->off, s, n + 1);
+	l->off += n;
+}
+
+/* s as the inside of a quoted-string (RFC 3261 §25.1), '"' and '\'
+ * escaped; -EINVAL for control characters, which no quoted-pair may hold
+ * here. */
+static void
+line_quoted(struct line *l, const char *s)
+{
+	for (; *s && !l->err; s++) {
+		char e[3] = {'\\', *s, '\0'};
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			l->err = -EINVAL;
+		else
+			line_text(l, *s == '"' || *s == '\\' ? e : e + 1);
+	}
+}
+
+int
+sip_auth_client_build(const struct sip_auth_client *c, bool proxy, const char *user, const char *password,
+		      const char *method, const char *uri, char *out, size_t max)
+{
+	const char *alg = c->alg == SIP_AUTH_SHA256 ? "SHA-256" : "MD5";
+	char ha1[65], resp[65], nc[9];
+	struct line l = {.p = out, .max = max};
+
+	if (!user || !password || !method || !uri || !user[0] || !method[0] || !uri[0] || !c->nonce[0] ||
+	    (c->qop_auth && (!c->cnonce[0] || c->nc == 0)))
+		return -EINVAL;
+	for (const char *m = method; *m; m++)
+		if (!is_token(*m))
+			return -EINVAL;
+	if (max == 0 || max > INT32_MAX)
+		return -ENOBUFS;
+	snprintf(nc, sizeof(nc), "%08x", c->nc);
+	if (td_user_ha1(alg, user, c->realm, password, ha1) < 0 ||
+	    sip_auth_response(alg, ha1, c->nonce, nc, c->cnonce, c->qop_auth ? "auth" : NULL, method, uri, resp) < 0)
+		return -EIO;
+	/* RFC 3261 §22.4: username, realm, nonce, uri and response; opaque
+	 * returned as given; qop, nc and cnonce when the challenge had qop. */
+	out[0] = '\0';
+	line_text(&l, proxy ? "Proxy-Authorization" : "Authorization");
+	line_text(&l, ": Digest username=\"");
+	line_quoted(&l, user);
+	line_text(&l, "\", realm=\"");
+	line_quoted(&l, c->realm);
+	line_text(&l, "\", nonce=\"");
+	line_quoted(&l, c->nonce);
+	line_text(&l, "\", uri=\"");
+	line_quoted(&l, uri);
+	line_text(&l, "\", response=\"");
+	line_text(&l, resp);
+	line_text(&l, "\", algorithm=");
+	line_text(&l, alg);
+	if (c->has_opaque) {
+		line_text(&l, ", opaque=\"");
+		line_quoted(&l, c->opaque);
+		line_text(&l, "\"");
+	}
+	if (c->qop_auth) {
+		line_text(&l, ", qop=auth, nc=");
+		line_text(&l, nc);
+		line_text(&l, ", cnonce=\"");
+		line_quoted(&l, c->cnonce);
+		line_text(&l, "\"");
+	}
+	line_text(&l, "\r\n");
+	if (l.err) {
+		out[0] = '\0';
+		return l.err;
+	}
+	return (int)l.off;
+}
+
+int
+sip_auth_client_header(struct sip_auth_client *c, bool proxy, const char *user, const char *password,
+		       const char *method, const char *uri, char *out, size_t max)
+{
+	struct sip_auth_client next = *c;
+	uint8_t r[16];
+	int ret;
+
+	if (next.qop_auth) {
+		if (next.nc == UINT32_MAX)
+			return -EOVERFLOW; /* the nonce is spent: a new challenge is needed */
+		next.nc++;
+		if (getrandom(r, sizeof(r), 0) != sizeof(r))
+			return -EIO;
+		hex(r, sizeof(r), next.cnonce);
+	}
+	ret = sip_auth_client_build(&next, proxy, user, password, method, uri, out, max);
+	if (ret >= 0)
+		*c = next;
+	return ret;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* SIP users in LMDB: see the header. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,37 +14,57 @@
 #include "store.h"
 #include "users.h"
 
-static MDB_dbi dbi;
-static MDB_env *dbi_env; /* the environment dbi belongs to */
+/*
+ * The handle is looked up by name in every transaction (a scan of at most
+ * TD_STORE_MAX_DBS names) rather than kept: a handle kept across
+ * td_store_close() and td_store_open() could name another database of the
+ * new environment.
+ */
+static int
+users_dbi(MDB_txn *txn, unsigned int flags, MDB_dbi *dbi)
+{
+	int rc = mdb_dbi_open(txn, "users", flags, dbi);
+	return rc == MDB_NOTFOUND ? -ENOTCONN : td_store_errno(rc);
+}
+
+/* A transaction on the open store with the users database: 0 or -errno. */
+static int
+users_txn(unsigned int flags, MDB_txn **txn, MDB_dbi *dbi)
+{
+	MDB_env *env = td_store_env();
+	int ret;
+
+	if (env == NULL)
+		return -ENOTCONN;
+	ret = td_store_errno(mdb_txn_begin(env, NULL, flags, txn));
+	if (ret < 0)
+		return ret;
+	ret = users_dbi(*txn, 0, dbi);
+	if (ret < 0)
+		mdb_txn_abort(*txn);
+	return ret;
+}
 
 int
 td_users_open(char *err, size_t errlen)
 {
 	MDB_env *env = td_store_env();
 	MDB_txn *txn;
-	int rc;
+	MDB_dbi dbi;
+	int ret;
 
 	if (env == NULL) {
 		snprintf(err, errlen, "users: the store is not open");
 		return -ENOTCONN;
 	}
-	rc = mdb_txn_begin(env, NULL, 0, &txn);
-	if (rc == 0) {
-		rc = mdb_dbi_open(txn, "users", MDB_CREATE, &dbi);
-		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	ret = td_store_errno(mdb_txn_begin(env, NULL, 0, &txn));
+	if (ret == 0) {
+		ret = users_dbi(txn, MDB_CREATE, &dbi);
+		ret = ret < 0 ? (mdb_txn_abort(txn), ret) : td_store_errno(mdb_txn_commit(txn));
 	}
-	if (rc) {
-		snprintf(err, errlen, "cannot open the users database: %s", mdb_strerror(rc));
-		return td_store_errno(rc);
-	}
-	dbi_env = env;
-	return 0;
-}
-
-static int
-ready(void)
-{
-	return dbi_env && dbi_env == td_store_env() ? 0 : -ENOTCONN;
+	if (ret < 0)
+		snprintf(err, errlen, "cannot open the users database: %s", strerror(-ret));
+	return ret;
 }
 
 int
@@ -133,22 +154,34 @@ static int
 put(const struct td_user *u, unsigned int flags)
 {
 	MDB_txn *txn;
+	MDB_dbi dbi;
 	json_t *o = user_to_json(u);
 	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	int rc;
+	int ret;
 
 	json_decref(o);
 	if (text == NULL)
 		return -ENOMEM;
 	MDB_val key = {.mv_size = strlen(u->name), .mv_data = (void *)u->name};
 	MDB_val val = {.mv_size = strlen(text), .mv_data = text};
-	rc = mdb_txn_begin(dbi_env, NULL, 0, &txn);
-	if (rc == 0) {
-		rc = mdb_put(txn, dbi, &key, &val, flags);
-		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	ret = users_txn(0, &txn, &dbi);
+	if (ret == 0) {
+		ret = td_store_errno(mdb_put(txn, dbi, &key, &val, flags));
+		ret = ret < 0 ? (mdb_txn_abort(txn), ret) : td_store_errno(mdb_txn_commit(txn));
 	}
 	free(text);
-	return td_store_errno(rc);
+	return ret;
+}
+
+/* Printable ASCII or UTF-8 octets, none of the control characters that
+ * could end a header line or a log line. */
+static bool
+printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
 }
 
 static int
@@ -173,18 +206,17 @@ td_user_add(const char *name, const char *password, const char *display, const c
 	struct td_user u = {.max_contacts = TD_USER_CONTACTS_DEFAULT};
 	int ret;
 
-	if ((ret = ready()) < 0) {
-		snprintf(err, errlen, "the users database is not open");
-		return ret;
-	}
 	if ((ret = td_user_name_check(name, err, errlen)) < 0)
 		return ret;
-	if (display && strlen(display) >= sizeof(u.display)) {
-		snprintf(err, errlen, "a display name has at most %zu characters", sizeof(u.display) - 1);
+	if (display && (strlen(display) >= sizeof(u.display) || !printable(display))) {
+		snprintf(err, errlen, "a display name has at most %zu characters and no control character",
+			 sizeof(u.display) - 1);
 		return -EINVAL;
 	}
-	if (realm && (strlen(realm) == 0 || strlen(realm) >= sizeof(u.realm) || strchr(realm, '"'))) {
-		snprintf(err, errlen, "a realm has 1 to %zu characters and no '\"'", sizeof(u.realm) - 1);
+	if (realm && (strlen(realm) == 0 || strlen(realm) >= sizeof(u.realm) || strchr(realm, '"') ||
+		      strchr(realm, '\\') || !printable(realm))) {
+		snprintf(err, errlen, "a realm has 1 to %zu characters, no '\"', '\\' or control character",
+			 sizeof(u.realm) - 1);
 		return -EINVAL;
 	}
 	snprintf(u.name, sizeof(u.name), "%s", name);
@@ -196,6 +228,8 @@ td_user_add(const char *name, const char *password, const char *display, const c
 	ret = put(&u, MDB_NOOVERWRITE);
 	if (ret == -EEXIST)
 		snprintf(err, errlen, "user %s exists", name);
+	else if (ret == -ENOTCONN)
+		snprintf(err, errlen, "the users database is not open");
 	else if (ret < 0)
 		snprintf(err, errlen, "cannot store user %s: %s", name, strerror(-ret));
 	return ret;
@@ -205,18 +239,18 @@ int
 td_user_get(const char *name, struct td_user *u)
 {
 	MDB_txn *txn;
+	MDB_dbi dbi;
 	MDB_val key = {.mv_size = strlen(name), .mv_data = (void *)name}, val;
-	int rc, ret;
+	int ret;
 
-	if ((ret = ready()) < 0)
-		return ret;
 	if (key.mv_size == 0 || key.mv_size > TD_USER_NAME_MAX)
 		return -ENOENT;
-	rc = mdb_txn_begin(dbi_env, NULL, MDB_RDONLY, &txn);
-	if (rc)
-		return td_store_errno(rc);
-	rc = mdb_get(txn, dbi, &key, &val);
-	ret = rc ? td_store_errno(rc) : user_from(&key, &val, u);
+	ret = users_txn(MDB_RDONLY, &txn, &dbi);
+	if (ret < 0)
+		return ret;
+	ret = td_store_errno(mdb_get(txn, dbi, &key, &val));
+	if (ret == 0)
+		ret = user_from(&key, &val, u);
 	mdb_txn_abort(txn);
 	return ret;
 }
@@ -225,19 +259,17 @@ int
 td_user_del(const char *name)
 {
 	MDB_txn *txn;
+	MDB_dbi dbi;
 	MDB_val key = {.mv_size = strlen(name), .mv_data = (void *)name};
-	int rc, ret;
+	int ret;
 
-	if ((ret = ready()) < 0)
-		return ret;
 	if (key.mv_size == 0 || key.mv_size > TD_USER_NAME_MAX)
 		return -ENOENT;
-	rc = mdb_txn_begin(dbi_env, NULL, 0, &txn);
-	if (rc == 0) {
-		rc = mdb_del(txn, dbi, &key, NULL);
-		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
-	}
-	return td_store_errno(rc);
+	ret = users_txn(0, &txn, &dbi);
+	if (ret < 0)
+		return ret;
+	ret = td_store_errno(mdb_del(txn, dbi, &key, NULL));
+	return ret < 0 ? (mdb_txn_abort(txn), ret) : td_store_errno(mdb_txn_commit(txn));
 }
 
 int
@@ -246,7 +278,10 @@ td_user_set_password(const char *name, const char *password, char *err, size_t e
 	struct td_user u;
 	int ret = td_user_get(name, &u);
 	if (ret < 0) {
-		snprintf(err, errlen, ret == -ENOENT ? "no user %s" : "cannot read user %s", name);
+		if (ret == -ENOENT)
+			snprintf(err, errlen, "no user %s", name);
+		else
+			snprintf(err, errlen, "cannot read user %s: %s", name, strerror(-ret));
 		return ret;
 	}
 	if ((ret = fill_secret(&u, password, err, errlen)) < 0)
@@ -261,26 +296,30 @@ int
 td_user_foreach(int (*cb)(const struct td_user *u, void *arg), void *arg)
 {
 	MDB_txn *txn;
+	MDB_dbi dbi;
 	MDB_cursor *cur;
 	MDB_val key, val;
 	struct td_user u;
-	int rc, ret = 0;
+	int rc, ret;
 
-	if ((ret = ready()) < 0)
+	ret = users_txn(MDB_RDONLY, &txn, &dbi);
+	if (ret < 0)
 		return ret;
-	rc = mdb_txn_begin(dbi_env, NULL, MDB_RDONLY, &txn);
-	if (rc)
-		return td_store_errno(rc);
 	rc = mdb_cursor_open(txn, dbi, &cur);
 	if (rc) {
 		mdb_txn_abort(txn);
 		return td_store_errno(rc);
 	}
+	/* A record this code cannot read ends the walk with -EIO rather than
+	 * leaving a user out unnoticed. */
 	for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0 && ret == 0;
 	     rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-		if (user_from(&key, &val, &u) == 0)
+		ret = user_from(&key, &val, &u);
+		if (ret == 0)
 			ret = cb(&u, arg);
 	}
+	if (ret == 0 && rc != MDB_NOTFOUND)
+		ret = td_store_errno(rc);
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	return ret;

@@ -27,15 +27,20 @@ struct td_user {
 	uint64_t created; /* unix seconds */
 };
 
-/* Open the database in the store (td_store_open first). */
+/* Create or open the database in the store (td_store_open first, and again
+ * after each td_store_open). Every other call returns -ENOTCONN while the
+ * store or this database is not open. */
 int td_users_open(char *err, size_t errlen);
-/* 0, -EEXIST, -EINVAL (with a reason in err), or a store error. */
+/* realm NULL: TD_SIP_REALM_DEFAULT; display NULL: none. A password has 1 to
+ * 128 characters. 0, -EEXIST, -EINVAL (with a reason in err), or a store
+ * error (reason in err too). */
 int td_user_add(const char *name, const char *password, const char *display, const char *realm, char *err,
 		size_t errlen);
 int td_user_del(const char *name);		      /* -ENOENT */
 int td_user_get(const char *name, struct td_user *u); /* -ENOENT */
 int td_user_set_password(const char *name, const char *password, char *err, size_t errlen);
-/* In name order; stops when cb returns non-zero (returned). */
+/* In name order (LMDB's byte order); stops when cb returns non-zero (returned),
+ * or with -EIO at a record this code did not write. */
 int td_user_foreach(int (*cb)(const struct td_user *u, void *arg), void *arg);
 /* 0 when name is a valid user name, else -EINVAL with the reason. */
 int td_user_name_check(const char *name, char *err, size_t errlen);
