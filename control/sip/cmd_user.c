@@ -49,8 +49,13 @@ cmd_user_add(struct td_mgmt_req *req, int argc, char **argv)
 static void
 cmd_user_del(struct td_mgmt_req *req, int argc, char **argv)
 {
+	char err[160];
 	if (argc != 1) {
 		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "user del takes one user name");
+		return;
+	}
+	if (td_user_name_check(argv[0], err, sizeof(err)) < 0) {
+		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "%s", err);
 		return;
 	}
 	int ret = td_user_del(argv[0]);
@@ -76,6 +81,10 @@ cmd_user_passwd(struct td_mgmt_req *req, int argc, char **argv)
 		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "user passwd takes <name> <password>");
 		return;
 	}
+	if (td_user_name_check(argv[0], err, sizeof(err)) < 0) {
+		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "%s", err);
+		return;
+	}
 	int ret = td_user_set_password(argv[0], argv[1], err, sizeof(err));
 	if (ret == -EINVAL)
 		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "%s", err);
@@ -85,9 +94,13 @@ cmd_user_passwd(struct td_mgmt_req *req, int argc, char **argv)
 		td_mgmt_reply(req, TD_MGMT_OK, NULL, "password of %s changed", argv[0]);
 }
 
+/* The text is kept under about 60 kB; --json has every user. */
+#define TEXT_MAX 60000
+
 struct walk {
 	json_t *arr;
 	FILE *f;
+	size_t left_out;
 };
 
 static int
@@ -97,8 +110,10 @@ one(const struct td_user *u, void *arg)
 	json_array_append_new(w->arr, json_pack("{s:s,s:s,s:s,s:i,s:I}", "name", u->name, "display", u->display,
 						"realm", u->realm, "max_contacts", (int)u->max_contacts, "created",
 						(json_int_t)u->created));
-	if (ftell(w->f) < 60000)
+	if (ftell(w->f) < TEXT_MAX)
 		fprintf(w->f, "\n%-20s %-30s %s", u->name, u->display, u->realm);
+	else
+		w->left_out++;
 	return 0;
 }
 
@@ -107,11 +122,12 @@ cmd_show_users(struct td_mgmt_req *req, int argc, char **argv)
 {
 	char *text = NULL;
 	size_t len = 0;
-	struct walk w = {.arr = json_array()};
+	struct walk w = {0};
 
 	if (td_mgmt_reply_extra_args(req, argc, argv))
 		return;
-	w.f = open_memstream(&text, &len);
+	w.arr = json_array();
+	w.f = w.arr ? open_memstream(&text, &len) : NULL;
 	if (w.f == NULL) {
 		json_decref(w.arr);
 		td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "out of memory");
@@ -127,7 +143,12 @@ cmd_show_users(struct td_mgmt_req *req, int argc, char **argv)
 		return;
 	}
 	size_t n = json_array_size(w.arr);
-	td_mgmt_reply(req, TD_MGMT_OK, json_pack("{s:o}", "users", w.arr), "%s\n%zu user(s)", text ? text : "", n);
+	if (w.left_out)
+		td_mgmt_reply(req, TD_MGMT_OK, json_pack("{s:o}", "users", w.arr),
+			      "%s\n%zu user(s), %zu not listed here (see --json)", text ? text : "", n, w.left_out);
+	else
+		td_mgmt_reply(req, TD_MGMT_OK, json_pack("{s:o}", "users", w.arr), "%s\n%zu user(s)", text ? text : "",
+			      n);
 	free(text);
 }
 
