@@ -116,6 +116,7 @@ t1=$(date +%s.%N)
 end_cpu=$(awk '{print $14 + $15}' "/proc/$CTL/stat")
 cli show calls --json >"$TMP/calls.json" 2>/dev/null || echo '{}' >"$TMP/calls.json"
 cli show registrations --json >"$TMP/regs.json" 2>/dev/null || echo '{}' >"$TMP/regs.json"
+cli show dataplane --json >"$TMP/dp.json" 2>/dev/null || echo '{}' >"$TMP/dp.json"
 
 python3 - "$TMP" "$SCEN" "$t0" "$t1" "$start_cpu" "$end_cpu" "$(getconf CLK_TCK)" "$MODE" "$RATE" "$OUT" <<'PY'
 import csv, glob, json, os, statistics, sys
@@ -163,6 +164,7 @@ res = {
     "rtp": {"legs": len(legs), "packets": sum(rx), "lost": sum(loss),
             "loss_pct": round(100 * sum(loss) / max(1, sum(rx) + sum(loss)), 4),
             "jitter_ms_median": statistics.median(jit) if jit else None, "jitter_ms_max": max(jit) if jit else None},
+    "dataplane_drops": {k: v for k, v in json.load(open(os.path.join(tmp, "dp.json"))).get("drops", {}).items() if v},
     "tongdai": {"calls": json.load(open(os.path.join(tmp, "calls.json"))).get("stats"),
                 "registrations": json.load(open(os.path.join(tmp, "regs.json"))).get("stats")},
 }
@@ -174,6 +176,7 @@ print("control CPU: %.2f s, %s ms per %s" % (cpu, res["control_cpu_ms_per_call"]
 if legs:
     print("RTP per leg (tongdai counters, %d legs): %d packets, %d lost (%.4f %%), jitter median %s ms, max %s ms" %
           (len(legs), sum(rx), sum(loss), res["rtp"]["loss_pct"], res["rtp"]["jitter_ms_median"], res["rtp"]["jitter_ms_max"]))
+print("dataplane drops: %s" % (res["dataplane_drops"] or "none"))
 print("full figures: " + out)
 sys.exit(0 if failed == 0 and ok > 0 else 1)
 PY
