@@ -50,6 +50,7 @@ usage(FILE *f)
 		   "  --max-calls N    calls at once before new INVITEs get 503 (default 10000)\n"
 		   "  --media-timeout S  hang up a call after S seconds without RTP (default 60)\n"
 		   "  --no-call-auth   let callers call extensions without credentials (labs, benches)\n"
+		   "  --sip-rate-limit N  drop requests beyond N per second from one address (default 0: off)\n"
 		   "  -h, --help       this text\n"
 		   "  --version        the version\n");
 }
@@ -170,6 +171,7 @@ main(int argc, char **argv)
 		{"max-calls", required_argument, NULL, 'm'},
 		{"media-timeout", required_argument, NULL, 't'},
 		{"no-call-auth", no_argument, NULL, 'A'},
+		{"sip-rate-limit", required_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *state = "./state", *shm = TD_DP_SHM_DEFAULT, *sock = NULL, *sip = "0.0.0.0:5060";
@@ -177,6 +179,7 @@ main(int argc, char **argv)
 	int c, ret, lock = -1, status = 1;
 	struct b2bua_cfg calls = {.auth_calls = true};
 	bool digest_sha256 = true, digest_md5 = true;
+	uint32_t rate_limit = 0;
 	unsigned long v;
 
 	opterr = 0;
@@ -216,6 +219,14 @@ main(int argc, char **argv)
 			break;
 		case 'A':
 			calls.auth_calls = false;
+			break;
+		case 'r':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || optarg[0] == '\0' || v > 1000000ul)
+				return bad_usage("bad --sip-rate-limit '%s' (want 0..1000000 requests per second)",
+						 optarg);
+			rate_limit = (uint32_t)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -286,6 +297,7 @@ main(int argc, char **argv)
 		LOG_ERR("cannot start SIP: %s", strerror(-ret));
 		goto out;
 	}
+	sip_core_set_rate_limit(rate_limit);
 	if (strcmp(sip, "none") != 0 && sip_udp_open(sip, err, sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		goto out;

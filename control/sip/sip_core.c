@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -328,9 +329,81 @@ sip_core_tsx_cookie(const struct sip_tsx *t, uint64_t *cookie)
 	return true;
 }
 
+/* User agents of SIP scanners and war-diallers: their requests are
+ * dropped unanswered, so they learn nothing about the users here. */
+static bool
+is_scanner(const struct sip_msg *m)
+{
+	static const char *const agents[] = {"friendly-scanner", "sipvicious", "sipcli",
+					     "vaxsipuseragent",	 "sundayddr",  "iwar",
+					     "sip-scan",	 "pplsip",     "smap"};
+	for (uint32_t i = 0; i < m->n_hdrs; i++) {
+		const struct sip_hdr *h = &m->hdrs[i];
+		if (!sip_str_ieq(h->name, "User-Agent"))
+			continue;
+		for (size_t k = 0; k < sizeof(agents) / sizeof(agents[0]); k++) {
+			size_t n = strlen(agents[k]);
+			for (uint32_t o = 0; o + n <= h->value.len; o++)
+				if (strncasecmp(h->value.p + o, agents[k], n) == 0)
+					return true;
+		}
+	}
+	return false;
+}
+
+#define RATE_SLOTS 4096
+
+struct rate_slot {
+	uint32_t addr;
+	uint32_t tokens_milli; /* tokens * 1000 */
+	uint64_t last_ms;
+};
+
+static struct rate_slot rate_table[RATE_SLOTS];
+static uint32_t rate_per_s;
+
+void
+sip_core_set_rate_limit(uint32_t per_second)
+{
+	rate_per_s = per_second;
+	memset(rate_table, 0, sizeof(rate_table));
+}
+
+/* One token per request from an IPv4 source; a slot shared by two
+ * addresses (hash collision) is taken over by the newer one. */
+static bool
+rate_ok(const struct sip_peer *from, uint64_t now)
+{
+	uint32_t a;
+	if (rate_per_s == 0 || from->family != AF_INET)
+		return true;
+	memcpy(&a, from->addr, 4);
+	struct rate_slot *s = &rate_table[(a * 2654435761u) >> 20 & (RATE_SLOTS - 1)];
+	uint64_t burst = (uint64_t)rate_per_s * 2 * 1000;
+	if (s->addr != a || s->last_ms == 0) {
+		*s = (struct rate_slot){.addr = a, .tokens_milli = (uint32_t)burst, .last_ms = now};
+	} else {
+		uint64_t t = s->tokens_milli + (now - s->last_ms) * rate_per_s;
+		s->tokens_milli = (uint32_t)(t > burst ? burst : t);
+		s->last_ms = now;
+	}
+	if (s->tokens_milli < 1000)
+		return false;
+	s->tokens_milli -= 1000;
+	return true;
+}
+
 static void
 on_rx(const struct sip_msg *m, const char *raw, size_t len, const struct sip_peer *from)
 {
+	if (m->is_request && is_scanner(m)) {
+		st.scanners++;
+		return;
+	}
+	if (m->is_request && !rate_ok(from, sip_core_now_ms())) {
+		st.rate_limited++;
+		return;
+	}
 	cur_raw = raw;
 	cur_len = len;
 	bool reliable = from->transport != SIP_TRANSPORT_UDP;

@@ -29,7 +29,14 @@ struct sip_core_stats {
 	uint64_t no_dialog;    /* 481 */
 	uint64_t overload_503; /* the transaction table was full */
 	uint64_t tu_timeouts;  /* Timer B/F/H reported to a user */
+	uint64_t scanners;     /* requests from known scanner user agents, dropped */
+	uint64_t rate_limited; /* requests over a source's rate, dropped */
 };
+
+/* Per-source limit on requests (token bucket per IP address: rate per
+ * second, burst twice that), dropped unanswered beyond; 0 (the default)
+ * turns it off, since trunks and SBCs legitimately send from one address. */
+void sip_core_set_rate_limit(uint32_t per_second);
 
 int sip_core_init(void);
 void sip_core_fini(void);
