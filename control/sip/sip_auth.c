@@ -354,8 +354,9 @@ same_uri(struct sip_str ruri, const char *uri)
 	if (sip_uri_parse(ruri, &a) < 0 || sip_uri_parse(u, &b) < 0)
 		return false;
 	return a.scheme.len == b.scheme.len && strncasecmp(a.scheme.p, b.scheme.p, a.scheme.len) == 0 &&
-	       a.user.len == b.user.len && memcmp(a.user.p, b.user.p, a.user.len) == 0 && a.host.len == b.host.len &&
-	       strncasecmp(a.host.p, b.host.p, a.host.len) == 0 && (a.port ? a.port : 5060) == (b.port ? b.port : 5060);
+	       a.user.len == b.user.len && (a.user.len == 0 || memcmp(a.user.p, b.user.p, a.user.len) == 0) &&
+	       a.host.len == b.host.len && strncasecmp(a.host.p, b.host.p, a.host.len) == 0 &&
+	       (a.port ? a.port : 5060) == (b.port ? b.port : 5060);
 }
 
 static enum sip_auth_result
