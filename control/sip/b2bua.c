@@ -517,13 +517,14 @@ dp_ack(void *arg, const struct td_dp_msg *ack, int err)
 	}
 	switch (step) {
 	case STEP_CREATE_A:
-		c->a.session = ack->ack.session;
-		dp_session_params(c, &c->b, &m, TD_DP_CMD_SESSION_CREATE);
-		if (dp_send(c, &m, STEP_CREATE_B) == -ENOMEM)
-			call_end(c, 500, "Server Internal Error");
-		break;
 	case STEP_CREATE_B:
-		c->b.session = ack->ack.session;
+		/* Both sessions are asked for at once; the second ack bridges. */
+		if (step == STEP_CREATE_A)
+			c->a.session = ack->ack.session;
+		else
+			c->b.session = ack->ack.session;
+		if (c->a.session == 0 || c->b.session == 0)
+			break;
 		td_dp_msg_init(&m, TD_DP_CMD_SESSION_BRIDGE, 0);
 		m.ref.session = c->a.session;
 		m.ref.peer = c->b.session;
@@ -1060,7 +1061,12 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 	const struct td_dp_shm *shm = dp_link_shm();
 	c->worker = next_worker++ % shm->hdr->n_workers;
 	dp_session_params(c, &c->a, &dm, TD_DP_CMD_SESSION_CREATE);
-	if (dp_send(c, &dm, STEP_CREATE_A) == -ENOMEM)
+	if (dp_send(c, &dm, STEP_CREATE_A) == -ENOMEM) {
+		call_end(c, 500, "Server Internal Error");
+		return;
+	}
+	dp_session_params(c, &c->b, &dm, TD_DP_CMD_SESSION_CREATE);
+	if (dp_send(c, &dm, STEP_CREATE_B) == -ENOMEM)
 		call_end(c, 500, "Server Internal Error");
 }
 
