@@ -5,7 +5,7 @@
  * dataplane and outlives it.
  *
  * Usage: tongdai-control [--state-dir DIR] [--shm NAME] [--socket PATH]
- *        [--sip-listen IP:PORT|none]
+ *        [--sip-listen IP:PORT|none] [--sip-tcp IP:PORT|none]
  * Exit: 0 after SIGINT/SIGTERM (socket removed, segment released, LMDB
  * closed), 1 when it cannot start (another control holds the state folder,
  * LMDB or the socket cannot open), 2 for bad options.
@@ -31,6 +31,7 @@
 #include "sip/b2bua.h"
 #include "sip/sip_auth.h"
 #include "sip/sip_core.h"
+#include "sip/sip_tcp.h"
 #include "sip/sip_udp.h"
 #include "store/store.h"
 #include "store/users.h"
@@ -46,6 +47,7 @@ usage(FILE *f)
 		   "  --shm NAME       the dataplane's segment (default " TD_DP_SHM_DEFAULT ")\n"
 		   "  --socket PATH    management socket (default STATE-DIR/tongdai.sock)\n"
 		   "  --sip-listen A   SIP over UDP on IP:PORT, or none (default 0.0.0.0:5060)\n"
+		   "  --sip-tcp A      SIP over TCP on IP:PORT, or none (default: as --sip-listen)\n"
 		   "  --sip-digest L   digest challenges, in order: sha256,md5 (default), md5 or sha256\n"
 		   "  --max-calls N    calls at once before new INVITEs get 503 (default 10000)\n"
 		   "  --media-timeout S  hang up a call after S seconds without RTP (default 60)\n"
@@ -167,6 +169,7 @@ main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{"sip-listen", required_argument, NULL, 'L'},
+		{"sip-tcp", required_argument, NULL, 'T'},
 		{"sip-digest", required_argument, NULL, 'g'},
 		{"max-calls", required_argument, NULL, 'm'},
 		{"media-timeout", required_argument, NULL, 't'},
@@ -174,7 +177,7 @@ main(int argc, char **argv)
 		{"sip-rate-limit", required_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *state = "./state", *shm = TD_DP_SHM_DEFAULT, *sock = NULL, *sip = "0.0.0.0:5060";
+	const char *state = "./state", *shm = TD_DP_SHM_DEFAULT, *sock = NULL, *sip = "0.0.0.0:5060", *sip_tcp = NULL;
 	char path[PATH_MAX], err[512], *end;
 	int c, ret, lock = -1, status = 1;
 	struct b2bua_cfg calls = {.auth_calls = true};
@@ -196,6 +199,9 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			sip = optarg;
+			break;
+		case 'T':
+			sip_tcp = optarg;
 			break;
 		case 'g':
 			if (strcmp(optarg, "sha256,md5") == 0)
@@ -302,6 +308,12 @@ main(int argc, char **argv)
 		LOG_ERR("%s", err);
 		goto out;
 	}
+	if (sip_tcp == NULL)
+		sip_tcp = sip;
+	if (strcmp(sip_tcp, "none") != 0 && sip_tcp_open(sip_tcp, err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		goto out;
+	}
 	ret = td_loop_timer_add(TICK_MS, on_tick, NULL);
 	if (ret < 0) {
 		LOG_ERR("cannot make the tick timer: %s", strerror(-ret));
@@ -309,13 +321,14 @@ main(int argc, char **argv)
 	}
 	dp_link_on_event(on_dp_event);
 	dp_link_start(shm);
-	LOG_INFO(PROG " %s: state %s, socket %s, dataplane segment %s, SIP udp %s", TD_VERSION, state, sock, shm,
-		 strcmp(sip, "none") ? sip : "off");
+	LOG_INFO(PROG " %s: state %s, socket %s, dataplane segment %s, SIP udp %s, tcp %s", TD_VERSION, state, sock,
+		 shm, strcmp(sip, "none") ? sip : "off", strcmp(sip_tcp, "none") ? sip_tcp : "off");
 	dp_link_tick();
 	status = td_loop_run() < 0 ? 1 : 0;
 	dp_link_stop();
 	LOG_INFO(PROG " stopped");
 out:
+	sip_tcp_close();
 	sip_udp_close();
 	sip_core_fini();
 	td_mgmt_close();
