@@ -37,7 +37,10 @@ enum dp_step {
 	STEP_BRIDGE,
 	STEP_UPDATE,
 	STEP_DESTROY,
-	STEP_ANSWER, /* B's answer is in the dataplane: now answer A */
+	STEP_ANSWER,	    /* B's answer is in the dataplane: now answer A */
+	STEP_XFER_CREATE,   /* transfer: the new callee's session */
+	STEP_XFER_UNBRIDGE, /* A away from the referrer's session */
+	STEP_XFER_BRIDGE,   /* A with the new callee's session */
 };
 
 struct leg {
@@ -95,6 +98,10 @@ struct call {
 	size_t re_len;
 	int re_from; /* side it came from, -1: none */
 	enum sip_method re_method;
+	/* blind transfer (REFER from B): the referrer's leg while the new
+	 * callee is called; c->b is the new leg */
+	struct leg *xfer_old;
+	bool xfer;
 	bool persisted;			/* in the calls database */
 	bool recovered, seen_a, seen_b; /* read back after a restart */
 	struct call *hnext;
@@ -268,6 +275,10 @@ call_free(struct call *c)
 	}
 	if (c->b.call_id[0])
 		leg_unindex(&c->b);
+	if (c->xfer_old) {
+		leg_unindex(c->xfer_old);
+		free(c->xfer_old);
+	}
 	if (c->all_prev)
 		c->all_prev->all_next = c->all_next;
 	else
@@ -326,7 +337,9 @@ build_request(struct leg *l, const char *method, const char *ruri, uint32_t cseq
 	put(&o, "User-Agent: tongdai/%s\r\n", TD_VERSION);
 	if (extra)
 		put(&o, "%s", extra);
-	if (body && body_len)
+	if (body && body_len && extra && strstr(extra, "Content-Type:"))
+		put(&o, "Content-Length: %zu\r\n\r\n%.*s", body_len, (int)body_len, body);
+	else if (body && body_len)
 		put(&o, "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%.*s", body_len, (int)body_len,
 		    body);
 	else
@@ -537,6 +550,28 @@ dp_ack(void *arg, const struct td_dp_msg *ack, int err)
 	case STEP_ANSWER:
 		answer_a(c);
 		break;
+	case STEP_XFER_CREATE:
+		c->b.session = ack->ack.session;
+		td_dp_msg_init(&m, TD_DP_CMD_SESSION_UNBRIDGE, 0);
+		m.ref.session = c->a.session;
+		if (dp_send(c, &m, STEP_XFER_UNBRIDGE) == -ENOMEM)
+			call_end(c, 500, "Server Internal Error");
+		break;
+	case STEP_XFER_UNBRIDGE:
+		td_dp_msg_init(&m, TD_DP_CMD_SESSION_BRIDGE, 0);
+		m.ref.session = c->a.session;
+		m.ref.peer = c->b.session;
+		if (dp_send(c, &m, STEP_XFER_BRIDGE) == -ENOMEM)
+			call_end(c, 500, "Server Internal Error");
+		break;
+	case STEP_XFER_BRIDGE:
+		/* The referrer's media is no longer needed. */
+		if (c->xfer_old) {
+			dp_destroy_session(c->worker, c->xfer_old->session);
+			c->xfer_old->session = 0;
+		}
+		send_b_invite(c);
+		break;
 	default:
 		break;
 	}
@@ -627,6 +662,11 @@ call_end(struct call *c, uint16_t code, const char *reason)
 	} else if (c->b_answered && c->b.remote_tag[0]) {
 		send_bye(c, &c->b, reason);
 	}
+	if (c->xfer_old) {
+		send_bye(c, c->xfer_old, reason);
+		dp_destroy_session(c->worker, c->xfer_old->session);
+		c->xfer_old->session = 0;
+	}
 	if (was_answered)
 		st.completed++;
 	else if (code == 487)
@@ -683,8 +723,10 @@ send_b_invite(struct call *c)
 		call_end(c, 503, "Service Unavailable");
 		return;
 	}
-	c->state = CALL_OUTGOING;
 	c->b_deadline = sip_core_now_ms() + B_INVITE_NO_ANSWER;
+	if (c->xfer)
+		return; /* A is answered already: it hears nothing of this */
+	c->state = CALL_OUTGOING;
 	respond_a(c, 100, "Trying", NULL, 0);
 }
 
@@ -736,11 +778,18 @@ ack_leg(struct call *c, struct leg *l, uint32_t cseq)
 	sip_core_send_raw(&l->peer, buf, (size_t)len);
 }
 
+static void xfer_response(struct call *c, const struct sip_msg *m);
+
 static void
 b_invite_response(struct call *c, const struct sip_msg *m)
 {
 	char sdp[4096];
 	int sdp_len = -1;
+
+	if (c->xfer) {
+		xfer_response(c, m);
+		return;
+	}
 
 	if (m->status < 200) {
 		if (m->status == 100)
@@ -1048,7 +1097,7 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 	/* Leg B: a new dialog toward the callee's newest binding, sent to
 	 * where its REGISTER came from. */
 	snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", contact.uri);
-	sip_core_token(c->b.call_id, sizeof(c->b.call_id) - 10);
+	sip_core_token(c->b.call_id, 33); /* 128 random bits */
 	strcat(c->b.call_id, "@tongdai");
 	sip_core_token(c->b.local_tag, sizeof(c->b.local_tag));
 	snprintf(c->b.local_uri, sizeof(c->b.local_uri), "%s", c->a.remote_uri);
@@ -1067,6 +1116,138 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 	}
 	dp_session_params(c, &c->b, &dm, TD_DP_CMD_SESSION_CREATE);
 	if (dp_send(c, &dm, STEP_CREATE_B) == -ENOMEM)
+		call_end(c, 500, "Server Internal Error");
+}
+
+/* --- blind transfer: REFER from the callee's leg --- */
+
+/* NOTIFY of the transfer's progress to the referrer (RFC 3515 §2.4.4). */
+static void
+xfer_notify(struct call *c, struct leg *old, uint16_t code, const char *reason)
+{
+	static char buf[SIP_MAX_MSG];
+	char branch[40], extra[320], frag[96];
+	int n, len;
+
+	if (old == NULL || old->bye_sent)
+		return;
+	n = snprintf(frag, sizeof(frag), "SIP/2.0 %u %s\r\n", code, reason);
+	new_branch(branch, sizeof(branch));
+	snprintf(extra, sizeof(extra),
+		 "Event: refer\r\nSubscription-State: %s\r\nContent-Type: message/sipfrag;version=2.0\r\n",
+		 code >= 200 ? "terminated;reason=noresource" : "active;expires=60");
+	len = build_request(old, "NOTIFY", old->remote_target, ++old->local_cseq, NULL, branch, extra, frag, (size_t)n,
+			    buf, sizeof(buf));
+	if (len > 0)
+		sip_core_request(buf, (size_t)len, SIP_M_NOTIFY, branch, &old->peer, leg_tsx_cb,
+				 (uint64_t)c->id << 8 | 0x30, NULL);
+}
+
+static void
+xfer_response(struct call *c, const struct sip_msg *m)
+{
+	char reason[64];
+
+	snprintf(reason, sizeof(reason), "%.*s", (int)m->reason.len, m->reason.p);
+	if (m->status < 200) {
+		if (m->status > 100) {
+			c->b_provisional = true;
+			take_remote(&c->b, m, true);
+			xfer_notify(c, c->xfer_old, m->status, reason[0] ? reason : "Ringing");
+		}
+		return;
+	}
+	c->b_final = true;
+	if (m->status >= 300) {
+		/* The transfer failed: the referrer hears why, and the call,
+		 * whose caller has no one left to talk to, ends. */
+		xfer_notify(c, c->xfer_old, m->status, reason[0] ? reason : "Failed");
+		c->xfer = false;
+		call_end(c, 200, "Transfer failed");
+		return;
+	}
+	c->b_answered = true;
+	take_remote(&c->b, m, true);
+	if (c->b.remote_target[0] == '\0')
+		snprintf(c->b.remote_target, sizeof(c->b.remote_target), "%s", c->b_ruri);
+	ack_leg(c, &c->b, m->cseq);
+	take_sdp(&c->b, m);
+	dp_update_leg(c, &c->b);
+	xfer_notify(c, c->xfer_old, 200, "OK");
+	if (c->xfer_old)
+		send_bye(c, c->xfer_old, "Transferred");
+	c->xfer = false;
+	st.transfers++;
+	call_persist(c);
+}
+
+/* REFER from leg B (RFC 3515): the caller is put through to the target,
+ * the referrer's leg ends. Attended transfer (Replaces) is not handled. */
+static void
+xfer_start(struct call *c, struct sip_tsx *t, const struct sip_msg *m)
+{
+	const struct sip_hdr *h = m->first[SIP_HDR_REFER_TO];
+	struct td_user target;
+	struct reg_contact contact;
+	struct sip_addr to;
+	struct sip_uri u;
+	char user[64];
+	struct td_dp_msg dm;
+
+	if (h == NULL || sip_addr_parse(h->value, &to) < 0 || sip_uri_parse(to.uri, &u) < 0 || u.user.len == 0 ||
+	    sip_str_copy(u.user, user, sizeof(user)) < 0) {
+		sip_core_respond(t, m, 400, "Bad Refer-To", c->b.local_tag, NULL, NULL, 0);
+		return;
+	}
+	if (memmem(to.uri.p, to.uri.len, "Replaces", 8) || memmem(to.uri.p, to.uri.len, "replaces", 8)) {
+		sip_core_respond(t, m, 501, "Attended Transfer Not Implemented", c->b.local_tag, NULL, NULL, 0);
+		return;
+	}
+	if (td_user_get(user, &target) < 0) {
+		sip_core_respond(t, m, 404, "Not Found", c->b.local_tag, NULL, NULL, 0);
+		return;
+	}
+	if (registrar_lookup(user, &contact) < 0) {
+		sip_core_respond(t, m, 480, "Temporarily Unavailable", c->b.local_tag, NULL, NULL, 0);
+		return;
+	}
+	struct leg *old = malloc(sizeof(*old));
+	if (old == NULL) {
+		sip_core_respond(t, m, 500, "Server Internal Error", c->b.local_tag, NULL, NULL, 0);
+		return;
+	}
+	sip_core_respond(t, m, 202, "Accepted", c->b.local_tag, NULL, NULL, 0);
+
+	/* The referrer's dialog moves out of the call's leg B. */
+	leg_unindex(&c->b);
+	*old = c->b;
+	old->hnext = NULL;
+	leg_index(old);
+	c->xfer_old = old;
+	xfer_notify(c, old, 100, "Trying");
+
+	/* A new leg B toward the target's newest binding. */
+	struct leg *b = &c->b;
+	memset(b, 0, sizeof(*b));
+	b->call = c;
+	b->side = 1;
+	sip_core_token(b->call_id, 33);
+	strcat(b->call_id, "@tongdai");
+	sip_core_token(b->local_tag, sizeof(b->local_tag));
+	snprintf(b->local_uri, sizeof(b->local_uri), "%s", c->a.remote_uri);
+	snprintf(b->remote_uri, sizeof(b->remote_uri), "<%.*s>", (int)to.uri.len, to.uri.p);
+	b->peer = contact.source;
+	leg_index(b);
+	snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", contact.uri);
+	snprintf(c->to_user, sizeof(c->to_user), "%s", user);
+	c->b_inv = NULL;
+	c->b_provisional = c->b_final = c->b_answered = c->cancel_pending = false;
+	free(c->b_ack);
+	c->b_ack = NULL;
+	c->xfer = true;
+
+	dp_session_params(c, b, &dm, TD_DP_CMD_SESSION_CREATE);
+	if (dp_send(c, &dm, STEP_XFER_CREATE) == -ENOMEM)
 		call_end(c, 500, "Server Internal Error");
 }
 
@@ -1134,6 +1315,20 @@ b2bua_in_dialog(struct sip_tsx *t, const struct sip_msg *m)
 		return;
 	}
 	c = l->call;
+	if (l == c->xfer_old) {
+		/* The referrer, transfer under way or done: it may only hang
+		 * up (its BYE must not end the caller's call). */
+		if (m->method == SIP_M_BYE) {
+			l->bye_sent = true;
+			sip_core_respond(t, m, 200, "OK", l->local_tag, NULL, NULL, 0);
+		} else {
+			sip_core_respond(t, m, m->method == SIP_M_NOTIFY || m->method == SIP_M_INFO ? 200 : 491,
+					 m->method == SIP_M_NOTIFY || m->method == SIP_M_INFO ? "OK"
+											      : "Request Pending",
+					 l->local_tag, NULL, NULL, 0);
+		}
+		return;
+	}
 	if (c->state == CALL_ENDED) {
 		/* A BYE crossing ours is answered; anything else is late. */
 		if (m->method == SIP_M_BYE)
@@ -1169,6 +1364,18 @@ b2bua_in_dialog(struct sip_tsx *t, const struct sip_msg *m)
 			return;
 		}
 		relay_offer(c, l, t, m);
+		return;
+	case SIP_M_REFER:
+		if (l->side == 0) {
+			sip_core_respond(t, m, 501, "Transfer by the caller not implemented", l->local_tag, NULL, NULL,
+					 0);
+			return;
+		}
+		if (c->state != CALL_CONFIRMED || c->xfer || c->xfer_old || c->re_from >= 0) {
+			sip_core_respond(t, m, 491, "Request Pending", l->local_tag, NULL, NULL, 0);
+			return;
+		}
+		xfer_start(c, t, m);
 		return;
 	case SIP_M_INFO:
 	case SIP_M_NOTIFY:
