@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """SIP over TCP against tongdai-control: framing, the RFC 4475 corpus as a
 stream (whole, split at random points, one octet at a time), pipelining,
-RFC 5626 keep-alives, and many connections at once.
+RFC 5626 keep-alives, many connections at once, a connection the server
+opens itself, and a peer that never reads.
 
   sip_stream.py HOST PORT CORPUS_DIR COUNTS_JSON
 
 Prints one line per check; exits 1 if any failed. Writes what it sent to
-COUNTS_JSON (connections, keep-alives, framing errors, partial messages) so
+COUNTS_JSON (connections, keep-alives, framing errors, partial messages,
+outbound connections, overflows) so
 the caller can hold `show sip` to it."""
 import json
 import os
@@ -51,7 +53,7 @@ CODES = {
 ONE_OCTET = ["wsinv", "mpart01", "dblreq", "badvers", "ncl"]
 
 bad = 0
-counts = {"connections": 0, "keepalives": 0, "framing_errors": 0, "partial": 0, "requests_ok": 0, "probes": 0}
+counts = {"connections": 0, "keepalives": 0, "framing_errors": 0, "partial": 0, "requests_ok": 0, "probes": 0, "outbound": 0, "overflow": 0}
 
 
 def check(cond, what):
@@ -65,11 +67,15 @@ def check(cond, what):
 class Conn:
     """One TCP connection with a reader that frames SIP by Content-Length."""
 
-    def __init__(self, timeout=2.0):
-        self.s = socket.create_connection((HOST, PORT), timeout=timeout)
-        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def __init__(self, timeout=2.0, sock=None):
+        """A new connection to the server, or sock (already connected)."""
         self.buf = b""
         self.eof = False
+        if sock is not None:
+            self.s = sock
+            return
+        self.s = socket.create_connection((HOST, PORT), timeout=timeout)
+        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         counts["connections"] += 1
 
     def send(self, data, split=None, pause=0.002):
@@ -404,7 +410,83 @@ for c in many:
     c.close()
 print("%s - (6) 200 concurrent connections" % ("ok" if bad == b0 else "not ok"))
 
-# (7) Still serving.
+# (7) Outbound: a response whose connection is gone goes on a connection the
+# server opens toward the request's source address and port. An INVITE in a
+# dialog that does not exist gets 481; we leave without the ACK, listen on
+# the port we sent from, and send the INVITE again from elsewhere: the
+# transaction resends its 481 to where the INVITE first came from.
+b0 = bad
+inv = (b"INVITE sip:nobody@%s SIP/2.0\r\nVia: SIP/2.0/TCP %s:9;branch=z9hG4bKout1\r\nMax-Forwards: 70\r\n"
+       b"From: <sip:a@x>;tag=a1\r\nTo: <sip:nobody@x>;tag=gone\r\nCall-ID: outbound-1\r\nCSeq: 1 INVITE\r\n"
+       b"Contact: <sip:a@%s:9;transport=tcp>\r\nContent-Length: 0\r\n\r\n" % ((HOST.encode(),) * 3))
+first = socket.socket()
+first.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+first.bind((HOST, 0))
+port = first.getsockname()[1]
+first.settimeout(2.0)
+first.connect((HOST, PORT))
+counts["connections"] += 1
+first.sendall(inv)
+r = Conn(sock=first).message(2.0)
+check(status(r) == 481, "INVITE outside a dialog: 481 (got %s)" % status(r))
+first.close()
+time.sleep(0.1)
+lst = socket.socket()
+lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+lst.bind((HOST, port))
+lst.listen(4)
+lst.settimeout(2.0)
+again = Conn()
+again.send(inv)
+try:
+    back, _ = lst.accept()
+    back.settimeout(2.0)
+    r = Conn(sock=back).message(2.0)
+    check(status(r) == 481 and header(r, "Call-ID") == b"outbound-1",
+          "the 481 again, on the connection the server opened: %s" % status(r))
+    counts["outbound"] = 1
+    back.close()
+except socket.timeout:
+    r = again.message(0.5)
+    check(status(r) == 481, "the 481 again, on the new connection or a connection the server opens")
+again.close()
+lst.close()
+print("%s - (7) a response whose connection is gone: %s" % ("ok" if bad == b0 else "not ok",
+      "sent on an outbound connection" if counts["outbound"] else "sent on the new connection"))
+
+# A peer that sends and never reads: once the socket buffers and the
+# 256 KiB queue are full, the server ends the connection (tx_overflow)
+# rather than block or grow.
+b0 = bad
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.settimeout(5.0)
+s.connect((HOST, PORT))
+counts["connections"] += 1
+ended = False
+t_end = time.time() + 10
+i = 0
+while time.time() < t_end and not ended:
+    try:
+        s.sendall(b"".join(options("flood-%d" % (i + k)) for k in range(200)))
+        i += 200
+    except OSError:
+        ended = True
+if not ended:
+    # Our sends all went in: the end shows as a reset or EOF on reading.
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        while s.recv(1 << 20):
+            pass
+        ended = True
+    except OSError:
+        ended = True
+check(ended, "a peer that never reads: connection ended (%d requests sent)" % i)
+counts["overflow"] = 1
+s.close()
+print("%s - a peer that never reads is cut off" % ("ok" if bad == b0 else "not ok"))
+
+# (8) Still serving.
 c = Conn()
 c.send(options("last"))
 check(status(c.message(2.0)) == 200, "OPTIONS answered at the end")

@@ -2,7 +2,8 @@
 # SIP over TCP (RFC 3261 §18) against tongdai-control: OPTIONS, the RFC 4475
 # corpus as a stream (whole, split at random points, one octet at a time),
 # pipelining, keep-alives, streams that cannot be framed, 200 connections
-# at once (tests/integration/sip_stream.py), then `show sip` must count
+# at once, an outbound connection, a peer that never reads
+# (tests/integration/sip_stream.py), then `show sip` must count
 # exactly what was sent, and control must stop cleanly (under the sanitizers
 # too: TD_BUILD=build-asan).
 . "$(dirname "$0")/lib.sh"
@@ -16,7 +17,7 @@ ok "TCP listens on the --sip-listen address"
 
 ip netns exec "$NS" python3 "$TD_TOP/tests/integration/sip_stream.py" "$TD_KERNEL_IP" 5060 \
 	"$TD_TOP/tests/data/rfc4475" "$TMP/sent.json" || fail "SIP over TCP"
-ok "SIP over TCP: framing, corpus, splits, pipelining, keep-alives, 200 connections"
+ok "SIP over TCP: framing, corpus, splits, pipelining, keep-alives, 200 connections, outbound, overflow"
 
 kill -0 "$CTL_PID" || fail "control died"
 # The server ends its side when the client has; wait until nothing is open.
@@ -29,9 +30,9 @@ import json, sys
 t = json.load(open(sys.argv[1]))["tcp"]
 s = json.load(open(sys.argv[2]))
 want = {
-    "accepted": s["connections"], "closed": s["connections"], "active": 0, "refused": 0,
+    "accepted": s["connections"], "closed": s["connections"] + s["outbound"], "active": 0, "refused": 0,
     "keepalives": s["keepalives"], "framing_errors": s["framing_errors"], "partial": s["partial"],
-    "tx_errors": 0, "tx_overflow": 0, "idle_closed": 0, "connected": 0, "connect_failed": 0,
+    "tx_errors": 0, "tx_overflow": s["overflow"], "idle_closed": 0, "connected": s["outbound"], "connect_failed": 0,
 }
 bad = [f"{k}: {t.get(k)} (want {v})" for k, v in want.items() if t.get(k) != v]
 # Every connection carried at least one message that parsed; every
@@ -42,6 +43,8 @@ if t["malformed"] < t["framing_errors"] + 40:
     bad.append(f"malformed {t['malformed']} too low")
 if t["tx"] < t["rx"] or t["rx_bytes"] < 100000 or t["tx_bytes"] < 100000:
     bad.append(f"tx {t['tx']}, rx_bytes {t['rx_bytes']}, tx_bytes {t['tx_bytes']}")
+if s["overflow"] and t["tx_discarded"] == 0:
+    bad.append("tx_discarded 0 after an overflow")
 for b in bad:
     print("not ok - " + b)
 print(json.dumps(t))
