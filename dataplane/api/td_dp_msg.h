@@ -78,6 +78,16 @@ struct td_dp_cmd_session {
 	uint8_t n_pts;		  /* accepted payload types; 0: any */
 	uint8_t reserved;
 	uint8_t pts[16];
+	/*
+	 * The codec this leg speaks. Two bridged sessions whose codecs differ
+	 * (or whose ptimes differ) are a transcoding pair: each side's media
+	 * is decoded, resampled and re-encoded for the other. Same codec, or
+	 * either side without one: plain relay. With a codec, clock_rate 0
+	 * means the codec's RTP clock (any other value must equal it).
+	 */
+	char codec[8];	  /* SDP encoding name (PCMA, PCMU, G722, G729, opus), NUL-padded; "": none */
+	uint8_t codec_pt; /* its payload type here, sent and accepted; 0: the codec's static PT */
+	uint8_t codec_reserved[3];
 };
 
 /* SESSION_DESTROY / BRIDGE / UNBRIDGE */
@@ -127,6 +137,10 @@ struct td_dp_evt_dump {
 	uint8_t tel_event_pt;
 	uint8_t reserved[3];
 	uint8_t pts[16];
+	char codec[8]; /* as in td_dp_cmd_session */
+	uint8_t codec_pt;
+	uint8_t transcoding; /* 1: bridged to a session with another codec or ptime */
+	uint8_t codec_reserved[2];
 };
 
 #define TD_DP_MSG_BODY (TD_DP_MSG_SIZE - sizeof(struct td_dp_msg_hdr))
@@ -145,6 +159,8 @@ struct td_dp_msg {
 };
 
 _Static_assert(sizeof(struct td_dp_msg) == TD_DP_MSG_SIZE, "td_dp_msg must be TD_DP_MSG_SIZE bytes");
+_Static_assert(sizeof(struct td_dp_cmd_session) <= TD_DP_MSG_BODY, "session command must fit the message body");
+_Static_assert(sizeof(struct td_dp_evt_dump) <= TD_DP_MSG_BODY, "dump event must fit the message body");
 _Static_assert(TD_DP_MSG_SIZE % 4 == 0, "rte_ring elem size must be a multiple of 4");
 
 static inline void

@@ -66,6 +66,11 @@ struct td_dp_worker_stats {
 	uint64_t events;
 	uint64_t event_ring_full; /* events lost: control not draining */
 	uint64_t drops[TD_DP_DROP_MAX];
+	/* Appended in the block's tail padding, so that the layout readers
+	 * already know stays as it was. */
+	uint32_t transcoders_max;     /* the worker's transcoding budget (--transcoders) */
+	uint32_t transcoders_used;    /* bridged pairs transcoding now */
+	uint64_t transcoders_refused; /* bridges and updates refused: budget reached */
 } __attribute__((aligned(64)));
 
 /* Per-port facts and NIC counters, written by the dataplane's main lcore. */
@@ -134,6 +139,10 @@ struct td_dp_session_stats {
 	uint8_t timed_out;
 	uint8_t rx_pt; /* payload type of the last RTP in */
 	uint8_t reserved;
+	/* In the tail padding, as above. */
+	char codec[8];	     /* the codec this leg speaks, "" if none */
+	uint8_t codec_pt;    /* its payload type */
+	uint8_t transcoding; /* 1: its media is decoded and re-encoded for the peer */
 } __attribute__((aligned(64)));
 
 struct td_dp_worker_desc {
