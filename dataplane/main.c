@@ -3,12 +3,13 @@
  * tongdai-dataplane: the DPDK primary process. The main lcore initialises
  * EAL (every EAL option passes through untouched), sets up the ports, creates
  * the shared segment with one command and one event ring per worker, launches
- * the workers, then keeps house: heartbeat and port facts every 100 ms, until
+ * the workers, then keeps house: heartbeat, port facts and the codec states
+ * the workers released (re-initialised here) every 100 ms, until
  * SIGINT/SIGTERM. Nothing is left behind on any exit path: the segment is
  * created last and removed first.
  *
  * Usage: tongdai-dataplane [EAL options] -- [--ip A.B.C.D/N]... [--shm NAME]
- *        [--ring-size N] [--rtp-ports LO-HI] [--sessions N]
+ *        [--ring-size N] [--rtp-ports LO-HI] [--sessions N] [--transcoders N]
  *        [--busy-poll | --idle-sleep-us N]
  * Exit: 0 clean stop, 1 start-up failure, 2 bad options.
  */
@@ -32,6 +33,8 @@
 
 #include "api/td_dp_shm.h"
 #include "drop.h"
+#include "media/media.h"
+#include "media/xcode.h"
 #include "net/neigh.h"
 #include "port/port.h"
 #include "rtp/rtp_session.h"
@@ -46,12 +49,14 @@ static struct {
 	uint32_t idle_sleep_us;
 	uint32_t rtp_lo, rtp_hi;
 	uint32_t max_sessions; /* per worker; 0: one per even port */
+	uint32_t transcoders;  /* per worker */
 } opt = {
 	.shm_name = TD_DP_SHM_DEFAULT,
 	.ring_size = TD_DP_RING_SIZE_DEFAULT,
 	.idle_sleep_us = 100,
 	.rtp_lo = 30000,
 	.rtp_hi = 39999,
+	.transcoders = TD_XCODE_DEFAULT,
 };
 
 static volatile sig_atomic_t quit;
@@ -75,11 +80,12 @@ usage(FILE *f)
 		"  --ring-size N      command/event ring slots per worker, a power of two (default %u)\n"
 		"  --rtp-ports LO-HI  UDP ports for media, split between the workers (default 30000-39999)\n"
 		"  --sessions N       media sessions per worker at most (default: one per even port)\n"
+		"  --transcoders N    transcoding pairs per worker at most, 0 .. %u (default %u)\n"
 		"  --idle-sleep-us N  idle workers sleep N us between polls (default 100)\n"
 		"  --busy-poll        idle workers spin (production; same as --idle-sleep-us 0)\n"
 		"  -h, --help         this text\n"
 		"EAL options are DPDK's own, e.g. -l 0,1 --no-huge -m 256 --vdev net_af_packet0,iface=veth0\n",
-		TD_DP_RING_SIZE_DEFAULT);
+		TD_DP_RING_SIZE_DEFAULT, TD_XCODE_MAX, TD_XCODE_DEFAULT);
 }
 
 static int
@@ -124,15 +130,11 @@ static int
 parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"ip", required_argument, NULL, 'i'},
-		{"shm", required_argument, NULL, 's'},
-		{"ring-size", required_argument, NULL, 'r'},
-		{"idle-sleep-us", required_argument, NULL, 'I'},
-		{"busy-poll", no_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{"rtp-ports", required_argument, NULL, 'p'},
-		{"sessions", required_argument, NULL, 'S'},
-		{NULL, 0, NULL, 0},
+		{"ip", required_argument, NULL, 'i'},	       {"shm", required_argument, NULL, 's'},
+		{"ring-size", required_argument, NULL, 'r'},   {"idle-sleep-us", required_argument, NULL, 'I'},
+		{"busy-poll", no_argument, NULL, 'b'},	       {"help", no_argument, NULL, 'h'},
+		{"rtp-ports", required_argument, NULL, 'p'},   {"sessions", required_argument, NULL, 'S'},
+		{"transcoders", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
 	};
 	uint16_t n_ip = 0;
 	int c;
@@ -187,6 +189,12 @@ parse_args(int argc, char **argv)
 			if (parse_u32(optarg, &opt.max_sessions) < 0 || opt.max_sessions == 0 ||
 			    opt.max_sessions > 32768) {
 				fprintf(stderr, PROG ": bad --sessions '%s' (1 .. 32768)\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'T':
+			if (parse_u32(optarg, &opt.transcoders) < 0 || opt.transcoders > TD_XCODE_MAX) {
+				fprintf(stderr, PROG ": bad --transcoders '%s' (0 .. %u)\n", optarg, TD_XCODE_MAX);
 				return -EINVAL;
 			}
 			break;
@@ -261,6 +269,10 @@ workers_prepare(struct td_dp_shm *shm, uint16_t n_workers, struct rte_mempool *m
 	ret = td_rtp_init(workers, n_workers, opt.rtp_lo, opt.rtp_hi, opt.max_sessions, shm);
 	if (ret == 0)
 		ret = td_neigh_init(workers, n_workers, mp);
+	/* Every codec state is made here, before the workers run: some codec
+	 * libraries allocate when they initialise. */
+	if (ret == 0)
+		ret = td_media_init(workers, n_workers, opt.transcoders, mp, shm);
 	for (uint16_t i = 0; ret == 0 && i < n_workers; i++) {
 		char name[RTE_RING_NAMESIZE];
 		snprintf(name, sizeof(name), "td_handoff_%u", i);
@@ -281,6 +293,7 @@ workers_release(uint16_t n_workers)
 {
 	td_rtp_fini(workers, n_workers);
 	td_neigh_fini(workers, n_workers);
+	td_media_fini(workers, n_workers);
 	for (uint16_t i = 0; i < n_workers; i++) {
 		struct rte_mbuf *m = NULL;
 		while (handoff[i] && rte_ring_dequeue(handoff[i], (void **)&m) == 0)
@@ -373,6 +386,7 @@ main(int argc, char **argv)
 		__atomic_store_n(&shm->hdr->heartbeat_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
 		__atomic_store_n(&shm->hdr->heartbeat_ns, td_dp_now_ns(), __ATOMIC_RELAXED);
 		td_port_publish(shm->hdr);
+		td_media_service(workers, n_workers);
 	}
 	printf(PROG ": stopping\n");
 	status = 0;

@@ -7,6 +7,8 @@
  * neither receives media nor moves the latch: no RTP Bleed), receive
  * statistics, and the rewrite toward the bridged session's peer: addresses,
  * ports, and SSRC/sequence/timestamp kept continuous across source changes.
+ * A session of a transcoding pair hands its RTP to the transcoder instead
+ * (media/xcode_rtp.c), whose packets come back through td_rtp_send.
  * Every packet is sent or dropped under a named reason. No allocation, lock,
  * syscall or log.
  */
@@ -17,6 +19,7 @@
 #include <rte_udp.h>
 
 #include "drop.h"
+#include "media/media.h"
 #include "net/neigh.h"
 #include "rtcp.h"
 #include "rtp_hdr.h"
@@ -262,6 +265,10 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	s->st->misordered = s->rx.misordered;
 	s->st->duplicates = s->rx.duplicates;
 
+	if (s->xc) {
+		td_xcode_rx(w, s, port, m, payload, &ri);
+		return;
+	}
 	struct route r;
 	if (!peer_route(w, s, m, port, false, &r))
 		return;
@@ -272,6 +279,30 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	b->st->rtp_tx_bytes += len;
 	td_dp_seq_end(&b->st->seq);
 	send_to_peer(w, &r, m, ip, udp, tot, false);
+}
+
+bool
+td_rtp_send(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, struct rte_mbuf *m)
+{
+	uint16_t len = rte_pktmbuf_data_len(m);
+	uint16_t tot = (uint16_t)(sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) + len);
+	struct route r;
+
+	if (!peer_route(w, s, m, in_port, false, &r))
+		return false;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth) + tot - len);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	/* RFC 791: IHL 5, no options; never fragmented. */
+	*ip = (struct rte_ipv4_hdr){
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16(tot),
+		.next_proto_id = IPPROTO_UDP,
+	};
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(tot - sizeof(*ip)));
+	send_to_peer(w, &r, m, ip, udp, tot, false);
+	return true;
 }
 
 static void

@@ -5,7 +5,10 @@
  * destroy, bridge, unbridge, dump. Every command is acked with 0 or -errno:
  * -ENOSPC over the worker's session budget, -ENOENT for an unknown or stale
  * id, -EXDEV for a session another worker owns, -EBUSY for a session already
- * bridged elsewhere, -EINVAL for bad parameters. Also the media timeout scan.
+ * bridged elsewhere, -EINVAL for bad parameters. A bridge, or an update of a
+ * bridged session, that makes the pair a transcoding one (media/media.h)
+ * takes a transcoder from the worker's budget, or is refused with -ENOSPC
+ * and changes nothing. Also the media timeout scan.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,6 +18,8 @@
 #include <rte_malloc.h>
 
 #include "ctl/ctl.h"
+#include "media/media.h"
+#include "media/xcode.h"
 #include "rtp_session.h"
 #include "worker/worker.h"
 
@@ -106,6 +111,9 @@ sess_publish(const struct td_rtp_session *s)
 	st->latched_ip = s->src_ip;
 	st->latched_port = s->src_port;
 	st->tx_ssrc = s->tx.out_ssrc;
+	memcpy(st->codec, s->p.codec, sizeof(st->codec));
+	st->codec_pt = s->p.codec_pt;
+	st->transcoding = s->xc != NULL;
 	td_dp_seq_end(&st->seq);
 }
 
@@ -113,6 +121,9 @@ static int
 params_check(struct td_dp_cmd_session *p)
 {
 	if (p->n_pts > sizeof(p->pts) || p->tel_event_pt > 127 || p->ptime_ms > 1000)
+		return -EINVAL;
+	/* Before the defaults below: a codec sets its own clock. */
+	if (td_xcode_params_check(p) < 0)
 		return -EINVAL;
 	for (uint8_t i = 0; i < p->n_pts; i++)
 		if (p->pts[i] > 127)
@@ -217,7 +228,14 @@ ctl_session_update(struct td_worker *w, const struct td_dp_msg *cmd, struct td_d
 	 * toward it stays continuous through td_rtp_tx. */
 	bool moved = p.remote_ip != s->p.remote_ip || p.remote_port != s->p.remote_port ||
 		     (p.flags & TD_DP_SESS_F_STRICT_SOURCE) != (s->p.flags & TD_DP_SESS_F_STRICT_SOURCE);
+	struct td_dp_cmd_session old = s->p;
 	s->p = p;
+	/* A codec or ptime change of a bridged pair may start, change or end
+	 * its transcoding; refused, the session keeps what it had. */
+	if (s->peer != TD_RTP_NO_PEER && (ret = td_xcode_update(w, s, &w->rtp->s[s->peer])) < 0) {
+		s->p = old;
+		return ret;
+	}
 	if (moved)
 		latch_reset(s);
 	if (p.ssrc)
@@ -232,6 +250,7 @@ sess_unbridge(struct td_worker *w, struct td_rtp_session *s)
 {
 	if (s->peer == TD_RTP_NO_PEER)
 		return;
+	td_xcode_detach(w, s);
 	struct td_rtp_session *b = &w->rtp->s[s->peer];
 	b->peer = TD_RTP_NO_PEER;
 	s->peer = TD_RTP_NO_PEER;
@@ -284,6 +303,11 @@ ctl_session_bridge(struct td_worker *w, const struct td_dp_msg *cmd, struct td_d
 		return 0;
 	if (a->peer != TD_RTP_NO_PEER || b->peer != TD_RTP_NO_PEER)
 		return -EBUSY;
+	/* Admission first: a pair that needs a transcoder and finds none
+	 * stays unbridged. */
+	int xret = td_xcode_attach(w, a, b);
+	if (xret < 0)
+		return xret;
 	a->peer = sb;
 	b->peer = sa;
 	td_dp_seq_begin(&a->st->seq);
@@ -339,8 +363,11 @@ ctl_session_dump(struct td_worker *w, const struct td_dp_msg *cmd, struct td_dp_
 			.ptime_ms = s->p.ptime_ms,
 			.media_timeout_s = s->p.media_timeout_s,
 			.tel_event_pt = s->p.tel_event_pt,
+			.codec_pt = s->p.codec_pt,
+			.transcoding = s->xc != NULL,
 		};
 		memcpy(m.dump.pts, s->p.pts, sizeof(m.dump.pts));
+		memcpy(m.dump.codec, s->p.codec, sizeof(m.dump.codec));
 		/* The ring may fill on a large dump: report how far it got. */
 		if (td_worker_event(w, &m) < 0) {
 			ack->ack.count = sent;

@@ -66,6 +66,8 @@ struct td_rtp_session {
 	uint32_t sr_lsr;     /* last SR sent toward the peer: NTP middle bits */
 	uint64_t sr_fwd_tsc; /* and when */
 	struct td_dp_session_stats *st;
+	struct td_xcode *xc; /* transcoder of its pair (media/xcode.h); NULL: relay */
+	uint8_t xc_leg;	     /* which of its legs this session is */
 };
 
 struct td_rtp_table {
@@ -91,6 +93,7 @@ extern struct td_rtp_ranges td_rtp_ranges;
 
 struct td_worker;
 struct td_dp_shm;
+struct td_xcode;
 
 /* Main lcore: split [lo, hi] and give each worker its table. */
 int td_rtp_init(struct td_worker *workers, uint16_t n_workers, uint16_t lo, uint16_t hi, uint32_t max_sessions,
@@ -130,6 +133,12 @@ void td_rtp_timeout_scan(struct td_worker *w, unsigned int n);
 struct rte_ipv4_hdr;
 void td_rtp_udp_input(struct td_worker *w, uint16_t port, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint16_t ihl,
 		      uint16_t tot);
+
+/* Worker: send the RTP packet built in m (from its data start) out of the
+ * port of s's bridged session to that session's peer, as the relay would;
+ * in_port: where s's media arrives. False when it was dropped (counted on
+ * s) for want of a destination. */
+bool td_rtp_send(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, struct rte_mbuf *m);
 
 /* Worker: send a session event to control. */
 void td_rtp_event(struct td_worker *w, uint16_t type, const struct td_rtp_session *s, uint32_t old_ip,

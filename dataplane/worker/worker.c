@@ -3,7 +3,8 @@
  * The worker lcore's loop: poll rx queue <index> of every port in bursts of
  * TD_RX_BURST, run the network stack, flush tx, and every 16 loops take
  * commands from control. Counters are updated under the stats block's
- * sequence counter once per loop that saw work.
+ * sequence counter once per loop that saw work. The media tick
+ * (media/tick.c) runs every 20 ms while the worker has transcoders in use.
  *
  * Idle policy: with idle_sleep_us > 0 (the default; for shared machines) a
  * worker that found nothing for TD_IDLE_POLLS loops sleeps that long between
@@ -18,6 +19,7 @@
 
 #include "ctl/ctl.h"
 #include "drop.h"
+#include "media/media.h"
 #include "net/neigh.h"
 #include "net/net.h"
 #include "rtp/rtp_session.h"
@@ -112,9 +114,11 @@ td_worker_main(void *arg)
 			td_dp_seq_end(&w->st->seq);
 		}
 		got += worker_handoff_drain(w, pkts);
+		got += td_media_tick(w, t0);
 		if ((loops & TD_CTL_POLL_MASK) == 0) {
 			td_dp_seq_begin(&w->st->seq);
 			w->st->loops = loops;
+			td_media_reclaim(w);
 			got += td_ctl_poll(w);
 			td_neigh_drain(w);
 			td_rtp_timeout_scan(w, TD_TIMEOUT_SCAN);
