@@ -9,13 +9,16 @@
  *
  * Usage: td-golden SCENARIO IN.pcap OUT.pcap REPORT.json
  * Scenario lines ('#' comments):
- *   ip A.B.C.D/N | ports LO-HI                     (before anything else)
+ *   ip A.B.C.D/N | ports LO-HI | transcoders N    (before anything else)
  *   create NAME [remote=IP:PORT] [strict] [ssrc=N] [pts=a,b,..] [tel=PT]
  *               [clock=HZ] [ptime=MS] [learn=N] [timeout=S] [tag=N]
+ *               [codec=NAME] [cpt=PT]
  *   update NAME ...same options...
  *   bridge A B | unbridge A | destroy A | dump
  *   run [N]       take N packets (all that are left without N)
  *   sleep MS      wait, then scan every session for media timeout
+ * After every packet and every sleep the media tick runs if it is due, and
+ * after every command the main lcore's share of the transcoder pool.
  * The report holds the port's MAC, every command's result, every event, the
  * worker's counters and drops by name, and each named session's counters.
  */
@@ -38,6 +41,7 @@
 #include "api/td_dp_shm.h"
 #include "ctl/ctl.h"
 #include "drop.h"
+#include "media/media.h"
 #include "net/neigh.h"
 #include "net/net.h"
 #include "port/port.h"
@@ -155,6 +159,8 @@ command(struct td_dp_msg *cmd, struct td_dp_msg *ack)
 	if (td_dp_msg_send(w.cmd, cmd) < 0)
 		die("%s", "command ring full");
 	td_ctl_poll(&w);
+	td_media_service(&w, 1);
+	td_media_reclaim(&w);
 	return drain_events(ack);
 }
 
@@ -197,6 +203,11 @@ parse_sess_opts(char **tok, int n, struct td_dp_cmd_session *p)
 			p->media_timeout_s = (uint16_t)atoi(v);
 		} else if (strcmp(tok[i], "tag") == 0) {
 			p->call_tag = (uint32_t)atoi(v);
+		} else if (strcmp(tok[i], "codec") == 0) {
+			size_t l = strlen(v);
+			memcpy(p->codec, v, l < sizeof(p->codec) ? l : sizeof(p->codec));
+		} else if (strcmp(tok[i], "cpt") == 0) {
+			p->codec_pt = (uint8_t)atoi(v);
 		} else {
 			die("unknown option '%s'", tok[i]);
 		}
@@ -226,6 +237,7 @@ run_packets(unsigned int n)
 		if (w.tx[0].n)
 			td_worker_flush(&w, 0);
 		td_dp_seq_end(&w.st->seq);
+		td_media_tick(&w, rte_rdtsc());
 		drain_events(NULL);
 	}
 }
@@ -240,7 +252,8 @@ scenario_line(char *line)
 
 	for (char *s = strtok(line, " \t\r\n"); s && n < 32; s = strtok(NULL, " \t\r\n"))
 		tok[n++] = s;
-	if (n == 0 || tok[0][0] == '#' || strcmp(tok[0], "ip") == 0 || strcmp(tok[0], "ports") == 0)
+	if (n == 0 || tok[0][0] == '#' || strcmp(tok[0], "ip") == 0 || strcmp(tok[0], "ports") == 0 ||
+	    strcmp(tok[0], "transcoders") == 0)
 		return;
 	json_t *rec = json_pack("{s:s}", "cmd", tok[0]);
 
@@ -289,6 +302,7 @@ scenario_line(char *line)
 	} else if (strcmp(tok[0], "sleep") == 0) {
 		usleep((useconds_t)atoi(n > 1 ? tok[1] : "0") * 1000);
 		td_rtp_timeout_scan(&w, w.rtp->n);
+		td_media_tick(&w, rte_rdtsc());
 		drain_events(NULL);
 		res = 0;
 	} else {
@@ -323,7 +337,7 @@ session_json(uint32_t id)
 
 	td_dp_session_read(td_dp_shm_session_stats(shm, 0, slot), &st);
 	return json_pack("{s:i,s:b,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:f,s:i,s:i,s:i,s:i,s:I,s:I,"
-			 "s:i,s:i,s:i}",
+			 "s:i,s:i,s:i,s:s#,s:i,s:b}",
 			 "port", port, "live", st.session == id, "latched", st.latched, "latched_addr",
 			 ip_str(st.latched_ip, a), "latched_port", st.latched_port, "rtp_rx_pkts",
 			 (json_int_t)st.rtp_rx_pkts, "rtp_rx_bytes", (json_int_t)st.rtp_rx_bytes, "rtp_tx_pkts",
@@ -333,14 +347,16 @@ session_json(uint32_t id)
 			 "lost", st.lost, "jitter_ts", st.jitter16 / 16.0, "source_changes", st.source_changes,
 			 "ssrc_changes", st.ssrc_changes, "rtt_us", st.rtt_us, "timed_out", st.timed_out, "rx_ssrc",
 			 (json_int_t)st.rx_ssrc, "tx_ssrc", (json_int_t)st.tx_ssrc, "peer_fraction_lost",
-			 st.peer_fraction_lost, "peer_cum_lost", st.peer_cum_lost, "peer_jitter", st.peer_jitter);
+			 st.peer_fraction_lost, "peer_cum_lost", st.peer_cum_lost, "peer_jitter", st.peer_jitter,
+			 "codec", st.codec, (int)strnlen(st.codec, sizeof(st.codec)), "codec_pt", st.codec_pt,
+			 "transcoding", st.transcoding != 0);
 }
 
 int
 main(int argc, char **argv)
 {
 	char vdev[1200], prefix[64], line[512];
-	uint32_t ip = 0, lo = 30000, hi = 30099;
+	uint32_t ip = 0, lo = 30000, hi = 30099, transcoders = 4;
 	uint8_t plen = 24;
 
 	if (argc != 5) {
@@ -357,6 +373,7 @@ main(int argc, char **argv)
 			plen = (uint8_t)l;
 		}
 		sscanf(line, "ports %u-%u", &lo, &hi);
+		sscanf(line, "transcoders %u", &transcoders);
 	}
 	load_times(argv[2]);
 
@@ -400,7 +417,8 @@ main(int argc, char **argv)
 	handoff[0] = rte_ring_create("golden_handoff", 64, 0, RING_F_SC_DEQ);
 	w.handoff = handoff[0];
 	w.handoff_to = handoff;
-	if (td_rtp_init(&w, 1, (uint16_t)lo, (uint16_t)hi, 0, shm) < 0 || td_neigh_init(&w, 1, mp) < 0)
+	if (td_rtp_init(&w, 1, (uint16_t)lo, (uint16_t)hi, 0, shm) < 0 || td_neigh_init(&w, 1, mp) < 0 ||
+	    td_media_init(&w, 1, transcoders, mp, shm) < 0)
 		die("%s", "worker set-up");
 
 	j_cmds = json_array();
@@ -421,16 +439,18 @@ main(int argc, char **argv)
 		json_object_set_new(sess, names[i].name, session_json(names[i].id));
 	char mac[32];
 	snprintf(mac, sizeof(mac), RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(&td_ports[0].mac));
-	json_t *rep =
-		json_pack("{s:s,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I}}", "mac", mac, "commands", j_cmds, "events",
-			  j_events, "drops", drops, "sessions", sess, "worker", "rx_pkts", (json_int_t)ws.rx_pkts,
-			  "tx_pkts", (json_int_t)ws.tx_pkts, "arp_replies", (json_int_t)ws.arp_replies, "arp_requests",
-			  (json_int_t)ws.arp_requests, "sessions", (json_int_t)ws.sessions);
+	json_t *rep = json_pack("{s:s,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:I}}", "mac", mac, "commands",
+				j_cmds, "events", j_events, "drops", drops, "sessions", sess, "worker", "rx_pkts",
+				(json_int_t)ws.rx_pkts, "tx_pkts", (json_int_t)ws.tx_pkts, "arp_replies",
+				(json_int_t)ws.arp_replies, "arp_requests", (json_int_t)ws.arp_requests, "sessions",
+				(json_int_t)ws.sessions, "transcoders_max", ws.transcoders_max, "transcoders_used",
+				ws.transcoders_used, "transcoders_refused", (json_int_t)ws.transcoders_refused);
 	if (json_dump_file(rep, argv[4], JSON_INDENT(1)) < 0)
 		die("cannot write %s", argv[4]);
 	json_decref(rep);
 
 	td_port_close_all(); /* flushes the tx pcap */
+	td_media_fini(&w, 1);
 	td_dp_shm_close(shm);
 	rte_eal_cleanup();
 	return 0;
