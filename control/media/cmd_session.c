@@ -19,7 +19,7 @@
 
 #define SESSION_ARGS                                                                                           \
 	"[remote IP:PORT] [strict] [pts PT,..] [tel PT] [clock HZ] [ptime MS] [timeout S] [learn N] [ssrc N] " \
-	"[tag N]"
+	"[tag N] [codec NAME[/RATE]] [codec-pt PT]"
 
 static int
 parse_u32(const char *s, uint32_t max, uint32_t *v)
@@ -66,6 +66,27 @@ parse_opts(int argc, char **argv, struct td_dp_cmd_session *p, int32_t *worker, 
 			}
 			p->remote_ip = a.s_addr;
 			p->remote_port = (uint16_t)v;
+		} else if (strcmp(k, "codec") == 0) {
+			/* NAME[/RATE] as in SDP's rtpmap; the dataplane knows the
+			 * codecs and checks the rest. */
+			const char *slash = strchr(val, '/');
+			size_t len = slash ? (size_t)(slash - val) : strlen(val);
+			if (len == 0 || len > sizeof(p->codec) ||
+			    (slash && (parse_u32(slash + 1, 192000, &v) < 0 || v == 0))) {
+				snprintf(err, errlen,
+					 "bad codec '%s' (want NAME or NAME/RATE, e.g. PCMA or opus/48000)", val);
+				return -EINVAL;
+			}
+			memset(p->codec, 0, sizeof(p->codec));
+			memcpy(p->codec, val, len);
+			if (slash)
+				p->clock_rate = v;
+		} else if (strcmp(k, "codec-pt") == 0) {
+			if (parse_u32(val, 127, &v) < 0) {
+				snprintf(err, errlen, "bad codec-pt '%s' (0..127)", val);
+				return -EINVAL;
+			}
+			p->codec_pt = (uint8_t)v;
 		} else if (strcmp(k, "pts") == 0) {
 			char buf[128];
 			snprintf(buf, sizeof(buf), "%s", val);
@@ -154,7 +175,8 @@ session_strerror(int res)
 	case -ENOTCONN:
 		return "not bridged";
 	case -EINVAL:
-		return "invalid parameters";
+		return "invalid parameters (with a codec: a name the dataplane knows, a payload type for a dynamic "
+		       "codec, its own clock rate, and a ptime of whole frames up to 60 ms)";
 	case -ETIMEDOUT:
 		return "the dataplane did not answer in time";
 	default:
@@ -181,7 +203,12 @@ session_ack(void *arg, const struct td_dp_msg *ack, int err)
 		td_mgmt_reply(pc->req, TD_MGMT_FAILED, json_pack("{s:i}", "result", res), "worker %u: %s", pc->worker,
 			      why);
 	} else if (res < 0) {
-		td_mgmt_reply(pc->req, TD_MGMT_FAILED, json_pack("{s:i}", "result", res), "%s", session_strerror(res));
+		/* Past create, the only budget left to run out of is the
+		 * transcoders'. */
+		const char *why = res == -ENOSPC && pc->type != TD_DP_CMD_SESSION_CREATE
+					  ? "no transcoder left on the worker (budget reached, see --transcoders)"
+					  : session_strerror(res);
+		td_mgmt_reply(pc->req, TD_MGMT_FAILED, json_pack("{s:i}", "result", res), "%s", why);
 	} else if (pc->type == TD_DP_CMD_SESSION_CREATE) {
 		uint32_t id = ack->ack.session;
 		td_mgmt_reply(pc->req, TD_MGMT_OK,
@@ -380,6 +407,9 @@ session_json(uint32_t worker, const struct td_dp_session_stats *s, struct td_qua
 			     s->rtt_us, "peer_cum_lost", s->peer_cum_lost, "r_factor", q->r, "mos", q->mos, "timed_out",
 			     s->timed_out != 0, "rx_ssrc", (json_int_t)s->rx_ssrc, "tx_ssrc", (json_int_t)s->tx_ssrc,
 			     "ptime_ms", s->ptime_ms, "clock_rate", s->clock_rate));
+	json_object_update_new(j,
+			       json_pack("{s:s#,s:i,s:b}", "codec", s->codec, (int)strnlen(s->codec, sizeof(s->codec)),
+					 "codec_pt", s->codec_pt, "transcoding", s->transcoding != 0));
 	return j;
 }
 
@@ -482,6 +512,9 @@ cmd_show_session(struct td_mgmt_req *req, int argc, char **argv)
 	APPEND("  dropped %llu (source refused %llu), source changes %u, ssrc changes %u%s\n",
 	       (unsigned long long)s.dropped, (unsigned long long)s.src_rejected, s.source_changes, s.ssrc_changes,
 	       s.timed_out ? ", media timed out" : "");
+	if (s.codec[0])
+		APPEND("  codec %.*s/%u, payload type %u, ptime %u ms%s\n", (int)strnlen(s.codec, sizeof(s.codec)),
+		       s.codec, s.clock_rate, s.codec_pt, s.ptime_ms, s.transcoding ? ", transcoding" : "");
 	APPEND("  expected %u, lost %d (%.2f %%), jitter %.2f ms, rtt %.1f ms: R %.1f, MOS %.2f", s.expected, s.lost,
 	       json_real_value(json_object_get(j, "loss_pct")), json_real_value(json_object_get(j, "jitter_ms")),
 	       s.rtt_us / 1000.0, q.r, q.mos);
@@ -493,7 +526,8 @@ TD_CMD_REGISTER(session_create, "session create", SESSION_ARGS " [worker N]",
 TD_CMD_REGISTER(session_update, "session update", "ID " SESSION_ARGS,
 		"replace a session's parameters (a new remote learns afresh)", cmd_update)
 TD_CMD_REGISTER(session_destroy, "session destroy", "ID", "end a session (unbridging it)", cmd_destroy)
-TD_CMD_REGISTER(session_bridge, "session bridge", "ID ID", "relay two sessions' media to each other", cmd_bridge)
+TD_CMD_REGISTER(session_bridge, "session bridge", "ID ID",
+		"relay two sessions' media to each other (transcoding when their codecs or ptimes differ)", cmd_bridge)
 TD_CMD_REGISTER(session_unbridge, "session unbridge", "ID", "stop relaying between a session and its peer",
 		cmd_unbridge)
 TD_CMD_REGISTER(show_sessions, "show sessions", "[worker N] [call TAG] [address IP]",
