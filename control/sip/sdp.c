@@ -41,6 +41,9 @@ next_line(const char *buf, size_t len, size_t *pos, struct line *l)
 		end--;
 	if (end - i < 2 || buf[i + 1] != '=' || buf[i] < 'a' || buf[i] > 'z')
 		return -EINVAL;
+	for (size_t k = i; k < end; k++)
+		if ((unsigned char)buf[k] < 0x20 && buf[k] != '\t')
+			return -EINVAL; /* NUL or another control character in a line */
 	l->type = buf[i];
 	l->v = buf + i + 2;
 	l->len = end - i - 2;

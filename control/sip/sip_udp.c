@@ -73,7 +73,8 @@ handle(const char *buf, size_t len, const struct sockaddr_in *sa)
 	st.rx_bytes += len;
 	if (sip_msg_parse(buf, len, false, &m, &err) < 0) {
 		st.malformed++;
-		if (m.is_request && err.code && m.first[SIP_HDR_VIA])
+		/* An ACK is never answered, not even a broken one (RFC 3261 §17). */
+		if (m.is_request && err.code && m.first[SIP_HDR_VIA] && m.method != SIP_M_ACK)
 			sip_transport_reject(&m, &from, err.code, err.reason, NULL);
 		else
 			st.dropped++;
