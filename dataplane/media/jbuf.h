@@ -14,7 +14,8 @@
  * Memory: the caller provides td_jbuf_size(cfg) bytes (8-byte aligned,
  * from a pool made at start); nothing is allocated afterwards. Threads: one
  * owner at a time (the worker that owns the session); no lock, no syscall,
- * no log. Cost: O(1) per call, O(slots) on a resync or the start of play.
+ * no log. Cost: O(1) per call; O(slots) at most when play starts, on a
+ * resync, and when a packet ends a silence.
  * Times are in RTP clock units (cfg.clock_rate per second): the caller
  * converts its TSC readings.
  */
@@ -27,7 +28,7 @@
 
 #define TD_JBUF_MIN_DELAY_MS 20	 /* default cfg.min_delay_ms */
 #define TD_JBUF_MAX_DELAY_MS 200 /* default cfg.max_delay_ms */
-#define TD_JBUF_MAX_PAYLOAD  640 /* default cfg.max_payload: 20 ms of G.711 at 16 kHz, or of any Opus */
+#define TD_JBUF_MAX_PAYLOAD  640 /* default cfg.max_payload: 20 ms of any codec here, Opus up to 256 kbit/s */
 #define TD_JBUF_SLOTS_MAX    256 /* frames a buffer holds, at most (5.12 s at 20 ms) */
 
 struct td_jbuf_cfg {
