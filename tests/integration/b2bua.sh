@@ -19,6 +19,11 @@ dp_start
 ctl_start
 wait_for 10 cli show dataplane || fail "control did not attach"
 
+cli show codecs --json | json "sorted(c['name'] for c in d['codecs']) == ['G722', 'G729', 'PCMA', 'PCMU', 'opus'] \
+	and d['running'] and d['workers'][0]['transcoders_max'] == 64 and d['workers'][0]['transcoders_used'] == 0" |
+	grep -qx True || fail "show codecs: $(cli show codecs --json)"
+ok "show codecs: five codecs, the worker's transcoding budget of 64, none in use"
+
 # --- users ---
 cli user add 1001 s3cret-one >/dev/null || fail "user add 1001"
 cli user add 1002 s3cret-two display "Desk Two" >/dev/null || fail "user add 1002"
