@@ -791,6 +791,52 @@ test_stream_stops_and_resumes(void **state)
 	assert_int_equal(st.late, 1);
 }
 
+static void
+test_opus_clock_off_grid(void **state)
+{
+	(void)state;
+	struct td_jbuf_cfg cfg = {.clock_rate = 48000, .frame_ticks = 960, .min_delay_ms = 40};
+	struct td_jbuf_frame f;
+	struct td_jbuf_stats st;
+	uint8_t p[PAYLOAD];
+	size_t size = td_jbuf_size(&cfg);
+
+	assert_true(size > 0 && size <= sizeof(arena));
+	assert_int_equal(td_jbuf_init(arena, size, &cfg), 0);
+	struct td_jbuf *jb = (struct td_jbuf *)arena;
+	/* Opus at 48 kHz, timestamps a few units off the 960 grid (each goes
+	 * to its nearest frame and comes out as sent), frame 5 missing. Frame
+	 * k arrives 100 units after tick k and is put at tick k + 1. */
+	for (uint32_t m = 0; m < 3 + 50; m++) {
+		uint64_t now = (uint64_t)m * 960;
+		uint32_t k = m - 1;
+		if (m >= 1 && k < 50 && k != 5) {
+			payload_fill(p, k);
+			assert_int_equal(td_jbuf_put(jb, (uint16_t)k, 7 + k * 960 + k % 3, false, p, sizeof(p),
+						     (uint64_t)k * 960 + 100),
+					 0);
+		}
+		int r = td_jbuf_get(jb, now, &f);
+		/* frame 0 has waited 40 ms from tick 3 on */
+		if (m < 3) {
+			assert_int_equal(r, TD_JBUF_EMPTY);
+			continue;
+		}
+		uint32_t due = m - 3;
+		assert_int_equal(r, due == 5 ? TD_JBUF_LOST : TD_JBUF_FRAME);
+		if (r == TD_JBUF_FRAME) {
+			assert_int_equal(payload_frame(&f), due);
+			assert_int_equal(f.ts, 7 + due * 960 + due % 3);
+		} else {
+			assert_int_equal(f.ts, 7 + 5 * 960);
+		}
+	}
+	td_jbuf_stats(jb, &st);
+	assert_int_equal(st.got, 49);
+	assert_int_equal(st.lost, 1);
+	assert_int_equal(st.target_ms, 40);
+}
+
 int
 main(void)
 {
@@ -811,6 +857,7 @@ main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_silence_is_not_loss),
 		cmocka_unit_test(test_stream_stops_and_resumes),
+		cmocka_unit_test(test_opus_clock_off_grid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
