@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "b2bua.h"
+#include "codecs/td_codec.h"
 #include "call_store.h"
 #include "log.h"
 #include "media/dp_link.h"
@@ -60,6 +62,8 @@ struct leg {
 	bool have_sdp;
 	uint64_t sdp_version; /* of the SDP we send on this leg */
 	bool bye_sent;
+	char codec[8];	  /* set only when the call transcodes: what this leg speaks */
+	uint8_t codec_pt; /* its payload type on this leg */
 	struct leg *hnext;
 	struct leg *anext; /* leg A: by Call-ID and the caller's tag */
 };
@@ -441,6 +445,120 @@ respond_a(struct call *c, uint16_t code, const char *reason, const char *body, s
 	sip_tsx_respond(sip_core_tsx(), t, buf, (size_t)len, code, sip_core_now_ms());
 }
 
+/* The codecs the dataplane can transcode between, in our preference. */
+static const struct {
+	const char *name;
+	uint8_t pt; /* static, or TD_CODEC_PT_DYNAMIC */
+	uint32_t clock;
+	uint8_t channels;
+} xcodecs[] = {
+	{"PCMA", 8, 8000, 1},
+	{"PCMU", 0, 8000, 1},
+	{"G722", 9, 8000, 1},
+	{"G729", 18, 8000, 1},
+	{"opus", TD_CODEC_PT_DYNAMIC, 48000, 2},
+};
+
+static const struct sdp_fmt *
+fmt_named(const struct sdp_media *m, const char *name)
+{
+	for (unsigned i = 0; i < m->n_fmts; i++)
+		if (strcasecmp(m->fmts[i].name, name) == 0)
+			return &m->fmts[i];
+	return NULL;
+}
+
+static bool
+is_xcodec(const char *name)
+{
+	for (unsigned k = 0; k < sizeof(xcodecs) / sizeof(xcodecs[0]); k++)
+		if (strcasecmp(xcodecs[k].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* The offer toward B: A's formats first (no transcoding when B takes one
+ * of them), then every codec we transcode from that A lacks. */
+static void
+offer_transcodable(struct sdp_media *m)
+{
+	bool any = false;
+	for (unsigned i = 0; i < m->n_fmts; i++)
+		any |= is_xcodec(m->fmts[i].name);
+	if (!any)
+		return; /* nothing of A's could be transcoded */
+	for (unsigned k = 0; k < sizeof(xcodecs) / sizeof(xcodecs[0]) && m->n_fmts < SDP_MAX_FMTS; k++) {
+		if (fmt_named(m, xcodecs[k].name))
+			continue;
+		uint8_t pt = xcodecs[k].pt;
+		if (pt == TD_CODEC_PT_DYNAMIC) {
+			/* a dynamic payload type A does not use */
+			for (pt = 96; pt < 128; pt++) {
+				bool used = false;
+				for (unsigned i = 0; i < m->n_fmts; i++)
+					used |= m->fmts[i].pt == pt;
+				if (!used)
+					break;
+			}
+			if (pt == 128)
+				continue;
+		} else {
+			bool used = false;
+			for (unsigned i = 0; i < m->n_fmts; i++)
+				used |= m->fmts[i].pt == pt;
+			if (used)
+				continue;
+		}
+		struct sdp_fmt *f = &m->fmts[m->n_fmts++];
+		memset(f, 0, sizeof(*f));
+		f->pt = pt;
+		snprintf(f->name, sizeof(f->name), "%s", xcodecs[k].name);
+		f->clock = xcodecs[k].clock;
+		f->channels = xcodecs[k].channels;
+	}
+}
+
+/* After B's answer: when B chose a codec A did not offer, both legs get a
+ * codec and the dataplane transcodes between them. Returns true then. */
+static bool
+choose_codecs(struct call *c)
+{
+	const struct sdp_media *bm = &c->b.sdp.audio, *am = &c->a.sdp.audio;
+	const struct sdp_fmt *fb = NULL, *fa = NULL;
+	for (unsigned i = 0; i < bm->n_fmts && fb == NULL; i++)
+		if (strcasecmp(bm->fmts[i].name, "telephone-event") != 0)
+			fb = &bm->fmts[i];
+	c->a.codec[0] = c->b.codec[0] = '\0';
+	if (fb == NULL || fmt_named(am, fb->name) || !is_xcodec(fb->name))
+		return false;
+	for (unsigned i = 0; i < am->n_fmts && fa == NULL; i++)
+		if (is_xcodec(am->fmts[i].name))
+			fa = &am->fmts[i];
+	if (fa == NULL)
+		return false;
+	snprintf(c->a.codec, sizeof(c->a.codec), "%.7s", fa->name);
+	c->a.codec_pt = fa->pt;
+	snprintf(c->b.codec, sizeof(c->b.codec), "%.7s", fb->name);
+	c->b.codec_pt = fb->pt;
+	return true;
+}
+
+/* The answer to A when the call transcodes: A's own codec (and its
+ * telephone-event), at A's session. */
+static int
+build_answer_a(struct call *c, char *buf, size_t max)
+{
+	struct sdp_session s = c->a.sdp;
+	struct sdp_media *m = &s.audio;
+	unsigned n = 0;
+	for (unsigned i = 0; i < m->n_fmts; i++)
+		if (strcasecmp(m->fmts[i].name, c->a.codec) == 0 || (int)m->fmts[i].pt == m->tel_event_pt)
+			m->fmts[n++] = m->fmts[i];
+	m->n_fmts = (uint8_t)n;
+	m->dir = m->dir == SDP_SENDONLY ? SDP_RECVONLY : m->dir == SDP_RECVONLY ? SDP_SENDONLY : m->dir;
+	return build_sdp(&c->a, &s, buf, max);
+}
+
 /* --- the dataplane side --- */
 
 static uint64_t
@@ -464,6 +582,10 @@ dp_session_params(struct call *c, struct leg *l, struct td_dp_msg *m, uint16_t t
 	m->sess.session = type == TD_DP_CMD_SESSION_UPDATE ? l->session : 0;
 	m->sess.call_tag = c->id;
 	m->sess.media_timeout_s = cfg.media_timeout_s;
+	if (l->codec[0]) {
+		memcpy(m->sess.codec, l->codec, sizeof(m->sess.codec));
+		m->sess.codec_pt = l->codec_pt;
+	}
 	if (l->have_sdp) {
 		const struct sdp_media *a = &l->sdp.audio;
 		m->sess.remote_ip = a->addr;
@@ -708,7 +830,9 @@ send_b_invite(struct call *c)
 	char sdp[4096], extra[512];
 	int sdp_len, len;
 
-	sdp_len = build_sdp(&c->b, &c->a.sdp, sdp, sizeof(sdp));
+	struct sdp_session offer = c->a.sdp;
+	offer_transcodable(&offer.audio);
+	sdp_len = build_sdp(&c->b, &offer, sdp, sizeof(sdp));
 	if (sdp_len < 0 || sip_core_contact(&c->b.peer, extra, sizeof(extra)) < 0) {
 		call_end(c, 500, "Server Internal Error");
 		return;
@@ -843,8 +967,18 @@ b_invite_response(struct call *c, const struct sip_msg *m)
 		return;
 	}
 	/* A hears the answer once B's address is in the dataplane, so that
-	 * the caller's first packets already have somewhere to go. */
+	 * the caller's first packets already have somewhere to go. When B
+	 * chose a codec A lacks, A's session gets A's codec first; the
+	 * update of B then makes the pair transcode (or is refused for the
+	 * worker's transcoding budget: 503). */
 	struct td_dp_msg dm;
+	if (choose_codecs(c)) {
+		dp_session_params(c, &c->a, &dm, TD_DP_CMD_SESSION_UPDATE);
+		if (dp_send(c, &dm, STEP_UPDATE) == -ENOMEM) {
+			call_end(c, 500, "Server Internal Error");
+			return;
+		}
+	}
 	dp_session_params(c, &c->b, &dm, TD_DP_CMD_SESSION_UPDATE);
 	if (dp_send(c, &dm, STEP_ANSWER) == -ENOMEM)
 		call_end(c, 500, "Server Internal Error");
@@ -854,11 +988,14 @@ static void
 answer_a(struct call *c)
 {
 	char sdp[4096];
-	int sdp_len = build_sdp(&c->a, &c->b.sdp, sdp, sizeof(sdp));
+	int sdp_len =
+		c->a.codec[0] ? build_answer_a(c, sdp, sizeof(sdp)) : build_sdp(&c->a, &c->b.sdp, sdp, sizeof(sdp));
 	if (sdp_len < 0) {
 		call_end(c, 500, "Server Internal Error");
 		return;
 	}
+	if (c->a.codec[0])
+		st.transcoded++;
 	c->state = CALL_ANSWERED;
 	c->answered_ms = sip_core_now_ms();
 	st.answered++;

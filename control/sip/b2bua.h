@@ -61,6 +61,7 @@ struct b2bua_stats {
 	uint64_t reinvites;
 	uint64_t ack_timeouts; /* 2xx never ACKed: call ended with BYE */
 	uint64_t transfers;    /* blind transfers completed */
+	uint64_t transcoded;   /* answered calls whose legs speak different codecs */
 	uint64_t active;       /* calls not ended now */
 };
 

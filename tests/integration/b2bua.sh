@@ -131,6 +131,36 @@ wait_for 5 sh -c "[ \"\$($CLI_BIN --socket $TMP/ctl.sock show sessions --json | 
 [ "$(cli show calls --json | json "len(d['calls'])")" = 0 ] || fail "call left after BYE"
 ok "BYE tore the call down: no call, no dataplane session"
 
+# --- a callee that speaks G.729 only: the dataplane transcodes ---
+ip netns exec "$NS" python3 "$TD_TOP/tests/integration/rtp_recv.py" "$H" 7000 3 40 >"$TMP/recv729.json" &
+recv=$!
+wait_for 10 sh -c "ip netns exec $NS ss -Hlun 'sport = :7000' | grep -q 7000" || fail "receiver did not bind"
+uas uas_answer_g729.xml -key rtp_port 7000
+uac uac_call.xml -mi "$H" -mp 6000 -key pcap "$PCAP" -d 8500 &
+uac_pid=$!
+wait_for 10 sh -c "$CLI_BIN --socket $TMP/ctl.sock show calls --json | grep -q confirmed" ||
+	fail "no G.729 call: $(cli show calls)"
+cli show codecs --json | json "d['workers'][0]['transcoders_used'] == 1" | grep -qx True ||
+	fail "no transcoder in use: $(cli show codecs --json)"
+wait "$uac_pid" || fail "SIPp caller (G.711) failed: $(tail -5 "$TMP/sipp-uac.log")"
+wait "$UAS" || fail "SIPp callee (G.729) failed: $(tail -5 "$TMP/sipp-uas.log")"
+wait "$recv"
+python3 - "$TMP/recv729.json" <<'PY' || fail "the G.729 callee did not get G.729"
+import json, sys
+d = [bytes.fromhex(x) for x in json.load(open(sys.argv[1]))["datagrams"]]
+pts = {p[1] & 0x7F for p in d}
+sizes = {len(p) - 12 for p in d}
+ssrcs = {p[8:12] for p in d}
+seqs = [int.from_bytes(p[2:4], "big") for p in d]
+print("callee got %d packets, payload types %s, payload sizes %s" % (len(d), pts, sizes))
+assert len(d) >= 200, "too few packets"
+assert pts == {18} and sizes == {20}, "not G.729 at 20 ms"
+assert len(ssrcs) == 1 and all((b - a) & 0xFFFF == 1 for a, b in zip(seqs, seqs[1:])), "SSRC or sequence broken"
+PY
+wait_for 5 sh -c "$CLI_BIN --socket $TMP/ctl.sock show codecs --json | grep -q '\"transcoders_used\": 0'" ||
+	fail "the transcoder was not given back: $(cli show codecs --json)"
+ok "G.711 caller, G.729-only callee: transcoded in the dataplane (PT 18, 20 octets per 20 ms), transcoder returned"
+
 # --- hold and resume: re-INVITEs relayed with SDP rewritten ---
 uas uas_answer.xml -key rtp_port 7000 -trace_msg -message_file "$TMP/uas-msgs.txt"
 uac uac_hold.xml -mi "$H" -mp 6000 || fail "hold/resume at the caller: $(tail -5 "$TMP/sipp-uac.log")"
@@ -172,9 +202,10 @@ ok "call hangup $id: BYE to both legs"
 
 wait_for 5 sh -c "[ \"\$($CLI_BIN --socket $TMP/ctl.sock show sessions --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"sessions\"]))')\" = 0 ]" ||
 	fail "sessions left: $(cli show sessions)"
-cli show calls --json | json "d['stats']['answered'] == 3 and d['stats']['completed'] == 3 and \
+cli show calls --json | json "d['stats']['answered'] == 4 and d['stats']['completed'] == 4 and \
+	d['stats']['transcoded'] == 1 and \
 	d['stats']['reinvites'] == 2 and \
 	d['stats']['cancelled'] == 1 and d['stats']['not_found'] == 1 and d['stats']['unavailable'] == 1" |
 	grep -qx True || fail "call counters: $(cli show calls --json)"
-ok "counters: 3 answered and completed, 2 re-INVITEs, 1 cancelled, 1 not found, 1 unavailable"
+ok "counters: 4 answered and completed, 1 transcoded, 2 re-INVITEs, 1 cancelled, 1 not found, 1 unavailable"
 td_done
