@@ -8,7 +8,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,56 +297,36 @@ call_free(struct call *c)
 
 /* --- building messages --- */
 
-struct out {
-	char *p;
-	size_t len, max;
-	bool full;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->p + o->len, o->max - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->max - o->len)
-		o->full = true;
-	else
-		o->len += (size_t)n;
-}
-
 /* A request inside leg l's dialog (or the INVITE that makes it: no remote
  * tag yet). branch: filled with the new branch. */
 static int
 build_request(struct leg *l, const char *method, const char *ruri, uint32_t cseq, const char *cseq_method,
 	      const char *branch, const char *extra, const char *body, size_t body_len, char *buf, size_t max)
 {
-	struct out o = {.p = buf, .max = max};
+	struct sip_out o = {.p = buf, .max = max};
 	char hp[64];
 
 	sip_core_local_hostport(&l->peer, hp, sizeof(hp));
-	put(&o, "%s %s SIP/2.0\r\n", method, ruri);
-	put(&o, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n", sip_core_via_transport(&l->peer), hp, branch);
-	put(&o, "Max-Forwards: 70\r\n");
-	put(&o, "From: %s;tag=%s\r\n", l->local_uri, l->local_tag);
+	sip_out_put(&o, "%s %s SIP/2.0\r\n", method, ruri);
+	sip_out_put(&o, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n", sip_core_via_transport(&l->peer), hp, branch);
+	sip_out_put(&o, "Max-Forwards: 70\r\n");
+	sip_out_put(&o, "From: %s;tag=%s\r\n", l->local_uri, l->local_tag);
 	if (l->remote_tag[0])
-		put(&o, "To: %s;tag=%s\r\n", l->remote_uri, l->remote_tag);
+		sip_out_put(&o, "To: %s;tag=%s\r\n", l->remote_uri, l->remote_tag);
 	else
-		put(&o, "To: %s\r\n", l->remote_uri);
-	put(&o, "Call-ID: %s\r\n", l->call_id);
-	put(&o, "CSeq: %u %s\r\n", cseq, cseq_method ? cseq_method : method);
-	put(&o, "User-Agent: tongdai/%s\r\n", TD_VERSION);
+		sip_out_put(&o, "To: %s\r\n", l->remote_uri);
+	sip_out_put(&o, "Call-ID: %s\r\n", l->call_id);
+	sip_out_put(&o, "CSeq: %u %s\r\n", cseq, cseq_method ? cseq_method : method);
+	sip_out_put(&o, "User-Agent: tongdai/%s\r\n", TD_VERSION);
 	if (extra)
-		put(&o, "%s", extra);
+		sip_out_put(&o, "%s", extra);
 	if (body && body_len && extra && strstr(extra, "Content-Type:"))
-		put(&o, "Content-Length: %zu\r\n\r\n%.*s", body_len, (int)body_len, body);
+		sip_out_put(&o, "Content-Length: %zu\r\n\r\n%.*s", body_len, (int)body_len, body);
 	else if (body && body_len)
-		put(&o, "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%.*s", body_len, (int)body_len,
-		    body);
+		sip_out_put(&o, "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%.*s", body_len,
+			    (int)body_len, body);
 	else
-		put(&o, "Content-Length: 0\r\n\r\n");
+		sip_out_put(&o, "Content-Length: 0\r\n\r\n");
 	return o.full ? -ENOBUFS : (int)o.len;
 }
 

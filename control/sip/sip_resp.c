@@ -7,13 +7,8 @@
 
 #include "sip_resp.h"
 
-struct out {
-	char *p;
-	size_t len, max;
-	bool full;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char *fmt, ...)
+void
+sip_out_put(struct sip_out *o, const char *fmt, ...)
 {
 	va_list ap;
 	if (o->full)
@@ -38,7 +33,7 @@ int
 sip_resp_build_body(const struct sip_msg *req, uint16_t code, const char *reason, const char *extra, const char *to_tag,
 		    const char *ctype, const char *body, size_t body_len, char *buf, size_t max)
 {
-	struct out o = {.p = buf, .max = max};
+	struct sip_out o = {.p = buf, .max = max};
 	static const struct {
 		enum sip_hdr_id id;
 		const char *name;
@@ -46,31 +41,32 @@ sip_resp_build_body(const struct sip_msg *req, uint16_t code, const char *reason
 
 	if (req->first[SIP_HDR_VIA] == NULL)
 		return -EDESTADDRREQ;
-	put(&o, "SIP/2.0 %u %s\r\n", code, reason);
+	sip_out_put(&o, "SIP/2.0 %u %s\r\n", code, reason);
 	for (uint32_t i = 0; i < req->n_hdrs; i++) {
 		const struct sip_hdr *h = &req->hdrs[i];
 		if (h->id == SIP_HDR_VIA)
-			put(&o, "Via: %.*s\r\n", (int)h->value.len, h->value.p);
+			sip_out_put(&o, "Via: %.*s\r\n", (int)h->value.len, h->value.p);
 	}
 	for (unsigned int k = 0; k < sizeof(copy) / sizeof(copy[0]); k++) {
 		const struct sip_hdr *h = req->first[copy[k].id];
 		if (h == NULL)
 			continue;
-		put(&o, "%s: %.*s", copy[k].name, (int)h->value.len, h->value.p);
+		sip_out_put(&o, "%s: %.*s", copy[k].name, (int)h->value.len, h->value.p);
 		/* §8.2.6.2: a UAS adds a To tag to responses other than 100,
 		 * unless the request had one. */
 		if (copy[k].id == SIP_HDR_TO && code > 100 && to_tag && req->to.tag.len == 0 &&
 		    !memmem(h->value.p, h->value.len, ";tag=", 5))
-			put(&o, ";tag=%s", to_tag);
-		put(&o, "\r\n");
+			sip_out_put(&o, ";tag=%s", to_tag);
+		sip_out_put(&o, "\r\n");
 	}
-	put(&o, "Server: tongdai/%s\r\n", TD_VERSION);
+	sip_out_put(&o, "Server: tongdai/%s\r\n", TD_VERSION);
 	if (extra)
-		put(&o, "%s", extra);
+		sip_out_put(&o, "%s", extra);
 	if (body && body_len) {
-		put(&o, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%.*s", ctype, body_len, (int)body_len, body);
+		sip_out_put(&o, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%.*s", ctype, body_len, (int)body_len,
+			    body);
 	} else {
-		put(&o, "Content-Length: 0\r\n\r\n");
+		sip_out_put(&o, "Content-Length: 0\r\n\r\n");
 	}
 	return o.full ? -ENOBUFS : (int)o.len;
 }

@@ -10,10 +10,20 @@
 #ifndef TD_SIP_RESP_H
 #define TD_SIP_RESP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sip_msg.h"
+
+/* Appending formatted text to a fixed buffer: once something does not fit,
+ * `full` stays set and nothing more is written. */
+struct sip_out {
+	char *p;
+	size_t len, max;
+	bool full;
+};
+void sip_out_put(struct sip_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* extra: complete header lines each ending in CRLF, or NULL. Returns the
  * length written, or -ENOBUFS / -EDESTADDRREQ. */
