@@ -60,13 +60,9 @@ ctl_start --sip-digest md5
 wait_for 10 cli show dataplane || fail "control did not attach after restart"
 [ "$(cli show users --json | json "len(d['users'])")" = 3 ] || fail "users lost across a restart"
 
-sipp_reg() { # port user password scenario
-	ip netns exec "$NS" sipp "$H:5060" -sf "$SIPP/$4" -i "$H" -p "$1" -s "$2" -au "$2" -ap "$3" -m 1 \
-		-nostdin -timeout 10 -trace_err -error_file "$TMP/sipp-reg-$1.err" >"$TMP/sipp-reg.log" 2>&1
-}
-sipp_reg 5070 1002 wrong register_bad.xml || fail "bad credentials were not refused with 403"
+sipp_register 5070 1002 wrong register_bad.xml || fail "bad credentials were not refused with 403"
 [ "$(regs)" = 0 ] || fail "a refused REGISTER bound something"
-sipp_reg 5070 1002 s3cret-two register.xml || fail "SIPp could not register 1002: $(tail -5 "$TMP/sipp-reg.log")"
+sipp_register 5070 1002 s3cret-two || fail "SIPp could not register 1002: $(tail -5 "$TMP/sipp-reg-5070.log")"
 cli show registrations --json | json "d['registrations'][0]['user'] == '1002' and \
 	d['registrations'][0]['source'] == '$H:5070'" | grep -qx True || fail "binding: $(cli show registrations)"
 ok "SIPp REGISTER with MD5: bad credentials 403, good ones bound from $H:5070"

@@ -16,8 +16,7 @@ ctl_start --sip-digest md5
 wait_for 10 cli show dataplane || fail "control did not attach"
 cli user add 1001 s3cret-one >/dev/null
 cli user add 1002 s3cret-two >/dev/null
-ip netns exec "$NS" sipp "$H:5060" -sf "$SIPP/register.xml" -i "$H" -p 5070 -s 1002 -au 1002 -ap s3cret-two \
-	-m 1 -nostdin -timeout 10 >"$TMP/sipp-reg.log" 2>&1 || fail "the callee did not register"
+sipp_register 5070 1002 s3cret-two || fail "the callee did not register"
 
 ip netns exec "$NS" python3 "$TD_TOP/tests/integration/rtp_recv.py" "$H" 7000 3 60 >"$TMP/recv.json" &
 recv=$!

@@ -16,12 +16,8 @@ dp_start
 ctl_start --sip-digest md5
 wait_for 10 cli show dataplane || fail "control did not attach"
 for u in 1001 1002 1003; do cli user add "$u" "pw-$u" >/dev/null || fail "user add $u"; done
-reg() { # port user
-	ip netns exec "$NS" sipp "$H:5060" -sf "$SIPP/register.xml" -i "$H" -p "$1" -s "$2" -au "$2" -ap "pw-$2" \
-		-m 1 -nostdin -timeout 10 >"$TMP/sipp-reg.log" 2>&1 || fail "$2 did not register"
-}
-reg 5070 1002
-reg 5072 1003
+sipp_register 5070 1002 pw-1002 || fail "1002 did not register"
+sipp_register 5072 1003 pw-1003 || fail "1003 did not register"
 
 ip netns exec "$NS" python3 "$TD_TOP/tests/integration/rtp_recv.py" "$H" 7002 3 40 >"$TMP/recv.json" &
 recv=$!

@@ -101,5 +101,13 @@ ctl_start() {
 
 cli() { "$CLI_BIN" --socket "$TMP/ctl.sock" "$@"; }
 
+# sipp_register PORT USER PASSWORD [SCENARIO]: register USER with SIPp from
+# TD_KERNEL_IP:PORT (bench/sipp/register.xml by default); calls for USER
+# then reach a SIPp callee started on the same port.
+sipp_register() {
+	ip netns exec "$NS" sipp "$TD_KERNEL_IP:5060" -sf "$TD_TOP/bench/sipp/${4:-register.xml}" -i "$TD_KERNEL_IP" \
+		-p "$1" -s "$2" -au "$2" -ap "$3" -m 1 -nostdin -timeout 10 >"$TMP/sipp-reg-$1.log" 2>&1
+}
+
 # json EXPR: evaluate a Python expression over the JSON on stdin (as d).
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
