@@ -29,6 +29,7 @@
 #include "media/dp_link.h"
 #include "mgmt/mgmt.h"
 #include "sip/b2bua.h"
+#include "sip/registrar.h"
 #include "sip/sip_auth.h"
 #include "sip/sip_core.h"
 #include "sip/sip_tcp.h"
@@ -293,6 +294,13 @@ main(int argc, char **argv)
 		LOG_ERR("%s", err);
 		goto out;
 	}
+	ret = registrar_restore(err, sizeof(err));
+	if (ret < 0) {
+		LOG_ERR("%s", err);
+		goto out;
+	}
+	if (ret)
+		LOG_INFO("restored %d registration binding(s)", ret);
 	ret = b2bua_recover(err, sizeof(err));
 	if (ret < 0) {
 		LOG_ERR("%s", err);

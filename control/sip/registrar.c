@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The registrar: see the header. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+#include <lmdb.h>
+#include <time.h>
+
+#include "log.h"
 #include "registrar.h"
 #include "sip_auth.h"
 #include "sip_core.h"
 #include "sip_uri.h"
+#include "store/store.h"
 #include "store/users.h"
 
 #define REG_BUCKETS 4096
@@ -72,6 +79,141 @@ reg_free_if_empty(struct reg *r)
 			return;
 		}
 	}
+}
+
+/* --- bindings in LMDB (database "regs"), so that a restarted control
+ * still reaches the phones; one JSON record per user --- */
+
+static MDB_env *reg_env;
+static MDB_dbi reg_dbi;
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+reg_save(const struct reg *r)
+{
+	MDB_txn *txn;
+	MDB_val key = {.mv_size = strlen(r->user), .mv_data = (void *)r->user};
+	char *text = NULL;
+	int rc;
+
+	if (reg_env == NULL || reg_env != td_store_env())
+		return;
+	if (r->n) {
+		uint64_t mono = sip_core_now_ms(), wall = wall_ms();
+		json_t *arr = json_array();
+		for (uint32_t i = 0; i < r->n; i++) {
+			const struct reg_contact *c = &r->c[i];
+			char addr[48] = "";
+			inet_ntop(c->source.family == AF_INET6 ? AF_INET6 : AF_INET, c->source.addr, addr,
+				  sizeof(addr));
+			json_array_append_new(arr,
+					      json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:s,s:I}", "uri", c->uri, "ua",
+							c->user_agent, "addr", addr, "family", c->source.family, "port",
+							c->source.port, "transport", (int)c->source.transport,
+							"expires_wall", (json_int_t)(wall + (c->expires_ms - mono)),
+							"call_id", c->call_id, "cseq", (json_int_t)c->cseq));
+		}
+		text = json_dumps(arr, JSON_COMPACT);
+		json_decref(arr);
+		if (text == NULL)
+			return;
+	}
+	rc = mdb_txn_begin(reg_env, NULL, 0, &txn);
+	if (rc == 0) {
+		if (text) {
+			MDB_val val = {.mv_size = strlen(text), .mv_data = text};
+			rc = mdb_put(txn, reg_dbi, &key, &val, 0);
+		} else {
+			rc = mdb_del(txn, reg_dbi, &key, NULL);
+			if (rc == MDB_NOTFOUND)
+				rc = 0;
+		}
+		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	}
+	if (rc)
+		LOG_WARN("registrar: cannot keep the bindings of %s: %s", r->user, mdb_strerror(rc));
+	free(text);
+}
+
+int
+registrar_restore(char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val key, val;
+	uint64_t mono = sip_core_now_ms(), wall = wall_ms();
+	int rc, n = 0;
+
+	reg_env = td_store_env();
+	if (reg_env == NULL) {
+		snprintf(err, errlen, "registrar: the store is not open");
+		return -ENOTCONN;
+	}
+	rc = mdb_txn_begin(reg_env, NULL, 0, &txn);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "regs", MDB_CREATE, &reg_dbi);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, reg_dbi, &cur);
+	if (rc) {
+		snprintf(err, errlen, "cannot open the registrations database: %s", mdb_strerror(rc));
+		reg_env = NULL;
+		return td_store_errno(rc);
+	}
+	for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+		char user[33];
+		json_t *arr, *o;
+		size_t i;
+		if (key.mv_size == 0 || key.mv_size >= sizeof(user))
+			continue;
+		memcpy(user, key.mv_data, key.mv_size);
+		user[key.mv_size] = '\0';
+		arr = json_loadb(val.mv_data, val.mv_size, 0, NULL);
+		struct reg *r = arr ? reg_find(user, true) : NULL;
+		json_array_foreach (arr, i, o) {
+			const char *uri, *ua, *addr, *cid;
+			int family, port, tp;
+			json_int_t exp, cseq;
+			if (r == NULL || r->n == REG_MAX_CONTACTS ||
+			    json_unpack(o, "{s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:s,s:I}", "uri", &uri, "ua", &ua, "addr",
+					&addr, "family", &family, "port", &port, "transport", &tp, "expires_wall", &exp,
+					"call_id", &cid, "cseq", &cseq) < 0 ||
+			    (uint64_t)exp <= wall)
+				continue;
+			struct reg_contact *c = &r->c[r->n];
+			memset(c, 0, sizeof(*c));
+			c->source = (struct sip_peer){
+				.family = (uint8_t)family, .port = (uint16_t)port, .transport = (enum sip_transport)tp};
+			if (inet_pton(family == AF_INET6 ? AF_INET6 : AF_INET, addr, c->source.addr) != 1)
+				continue;
+			snprintf(c->uri, sizeof(c->uri), "%s", uri);
+			snprintf(c->user_agent, sizeof(c->user_agent), "%s", ua);
+			snprintf(c->call_id, sizeof(c->call_id), "%s", cid);
+			c->cseq = (uint32_t)cseq;
+			c->expires_ms = mono + ((uint64_t)exp - wall);
+			c->registered_ms = mono;
+			r->n++;
+			st.bindings++;
+			n++;
+		}
+		json_decref(arr);
+		if (r)
+			reg_free_if_empty(r);
+	}
+	mdb_cursor_close(cur);
+	rc = mdb_txn_commit(txn);
+	if (rc) {
+		snprintf(err, errlen, "cannot open the registrations database: %s", mdb_strerror(rc));
+		reg_env = NULL;
+		return td_store_errno(rc);
+	}
+	return n;
 }
 
 static const struct sip_hdr *
@@ -313,8 +455,10 @@ registrar_request(struct sip_tsx *t, const struct sip_msg *m)
 	extra[off] = '\0';
 	st.ok++;
 	reply(t, m, 200, "OK", off ? extra : NULL);
-	if (r)
+	if (r) {
+		reg_save(r);
 		reg_free_if_empty(r);
+	}
 }
 
 void
@@ -327,6 +471,7 @@ registrar_tick(uint64_t now_ms)
 		struct reg *r = buckets[b];
 		while (r) {
 			struct reg *next = r->next;
+			uint32_t before = r->n;
 			for (uint32_t i = 0; i < r->n;) {
 				if (r->c[i].expires_ms <= now_ms) {
 					reg_remove(r, i);
@@ -335,6 +480,8 @@ registrar_tick(uint64_t now_ms)
 					i++;
 				}
 			}
+			if (r->n != before)
+				reg_save(r);
 			reg_free_if_empty(r);
 			r = next;
 		}
@@ -376,6 +523,7 @@ registrar_forget(const char *user)
 	int n = (int)r->n;
 	st.bindings -= r->n;
 	r->n = 0;
+	reg_save(r);
 	reg_free_if_empty(r);
 	return n;
 }

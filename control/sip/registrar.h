@@ -4,7 +4,9 @@
  * (sip_auth: SHA-256 and MD5 challenges) for users kept in LMDB; each
  * user's bindings (at most its max_contacts, oldest replaced) live in memory
  * with their expiry, the address the REGISTER came from (calls go there:
- * the phone may be behind NAT) and its transport. Event-loop thread.
+ * the phone may be behind NAT) and its transport, and are written through
+ * to LMDB so that a restarted control still reaches the phones.
+ * Event-loop thread.
  */
 #ifndef TD_REGISTRAR_H
 #define TD_REGISTRAR_H
@@ -40,6 +42,9 @@ struct registrar_stats {
 	uint64_t bindings; /* now */
 };
 
+/* Open the "regs" database and read back the live bindings kept there
+ * (after a restart of control): their count, or -errno with a reason. */
+int registrar_restore(char *err, size_t errlen);
 void registrar_request(struct sip_tsx *t, const struct sip_msg *m);
 void registrar_tick(uint64_t now_ms);
 /* The newest live binding of user, or -ENOENT. */

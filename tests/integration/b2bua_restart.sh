@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Control killed during a call: the dataplane keeps relaying the media, the
 # restarted control reads the call back from LMDB, reconciles it with the
-# dataplane's session dump (a session that belongs to no call is destroyed)
+# dataplane's session dump (a session that belongs to no call is destroyed),
+# keeps the callee's registration
 # and can still hang the call up normally, with a BYE on both legs.
 . "$(dirname "$0")/lib.sh"
 PCAP=/usr/share/sip-tester/g711a.pcap
@@ -43,7 +44,10 @@ wait_for 5 sh -c "$CLI_BIN --socket $TMP/ctl.sock show calls --json | grep -q '\
 wait_for 5 sh -c "! $CLI_BIN --socket $TMP/ctl.sock show session $orphan >/dev/null 2>&1" ||
 	fail "the orphan session $orphan was not destroyed"
 grep -q "recovered 1 established call" "$TMP/control.log" || fail "control did not say it recovered the call"
-ok "control killed and restarted: call $id recovered, orphan session destroyed"
+cli show registrations --json | json "[r['user'] for r in d['registrations']] == ['1002'] and \
+	d['registrations'][0]['source'] == '$H:5070'" | grep -qx True ||
+	fail "registrations lost across the restart: $(cli show registrations)"
+ok "control killed and restarted: call $id and the registration of 1002 recovered, orphan session destroyed"
 
 wait "$recv"
 python3 - "$PCAP" "$TMP/recv.json" <<'PY' || fail "media was interrupted by the restart"
