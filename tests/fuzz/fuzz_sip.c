@@ -2,12 +2,15 @@
 /*
  * Fuzz target: the SIP parser as a datagram and as a stream, then what the
  * UA core does with a message that parsed (the UAS checks, a response built
- * from it, the URI readers). Built for libFuzzer with clang
+ * from it, the URI readers). A response we build to a request that parsed
+ * must parse in turn, with the same Call-ID and CSeq, or the target
+ * aborts. Built for libFuzzer with clang
  * (bench/fuzz.sh) and, with tests/fuzz/driver.c, as a plain program that
  * replays a corpus in the test suite.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +19,22 @@
 #include "control/sip/sip_uri.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The response copies these headers; a NUL byte in one is cut short by
+ * sip_resp.c's "%.*s" (a known defect, docs/sip.md "Fuzzing"), so such
+ * requests are left out of the response check until it is fixed. */
+static bool
+copied_headers_have_nul(const struct sip_msg *m)
+{
+	for (uint32_t i = 0; i < m->n_hdrs; i++) {
+		enum sip_hdr_id id = m->hdrs[i].id;
+		if ((id == SIP_HDR_VIA || id == SIP_HDR_FROM || id == SIP_HDR_TO || id == SIP_HDR_CALL_ID ||
+		     id == SIP_HDR_CSEQ) &&
+		    memchr(m->hdrs[i].value.p, '\0', m->hdrs[i].value.len))
+			return true;
+	}
+	return false;
+}
 
 static void
 use(const struct sip_msg *m)
@@ -27,8 +46,23 @@ use(const struct sip_msg *m)
 	char extra[512];
 
 	if (m->is_request) {
-		sip_uas_check(m, &err, extra, sizeof(extra));
-		sip_resp_build(m, 400, "Bad Request", "X-Test: 1\r\n", "fuzz", out, sizeof(out));
+		static struct sip_msg r;
+		uint16_t code = 400;
+		const char *reason = "Bad Request";
+		if (sip_uas_check(m, &err, extra, sizeof(extra) - 2) < 0) {
+			code = err.code; /* what the UA core answers */
+			reason = err.reason;
+			if (extra[0])
+				strcat(extra, "\r\n");
+		} else {
+			snprintf(extra, sizeof(extra), "X-Test: 1\r\n");
+		}
+		int n = sip_resp_build(m, code, reason, extra, "fuzz", out, sizeof(out));
+		if (n > 0 && !copied_headers_have_nul(m) &&
+		    (sip_msg_parse(out, (size_t)n, false, &r, &err) != 0 || r.is_request || r.status != code ||
+		     r.cseq != m->cseq || r.call_id.len != m->call_id.len ||
+		     memcmp(r.call_id.p, m->call_id.p, m->call_id.len) != 0))
+			abort();
 		sip_uri_parse(m->ruri, &u);
 		sip_param_get(u.params, "transport", &v);
 	}
