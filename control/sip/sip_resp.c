@@ -22,6 +22,20 @@ sip_out_put(struct sip_out *o, const char *fmt, ...)
 		o->len += (size_t)n;
 }
 
+void
+sip_out_write(struct sip_out *o, const char *p, size_t n)
+{
+	if (o->full)
+		return;
+	if (n >= o->max - o->len) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->p + o->len, p, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
 int
 sip_resp_build(const struct sip_msg *req, uint16_t code, const char *reason, const char *extra, const char *to_tag,
 	       char *buf, size_t max)
@@ -44,14 +58,19 @@ sip_resp_build_body(const struct sip_msg *req, uint16_t code, const char *reason
 	sip_out_put(&o, "SIP/2.0 %u %s\r\n", code, reason);
 	for (uint32_t i = 0; i < req->n_hdrs; i++) {
 		const struct sip_hdr *h = &req->hdrs[i];
-		if (h->id == SIP_HDR_VIA)
-			sip_out_put(&o, "Via: %.*s\r\n", (int)h->value.len, h->value.p);
+		if (h->id == SIP_HDR_VIA) {
+			/* Values are copied as octets: a NUL in one is data. */
+			sip_out_write(&o, "Via: ", 5);
+			sip_out_write(&o, h->value.p, h->value.len);
+			sip_out_write(&o, "\r\n", 2);
+		}
 	}
 	for (unsigned int k = 0; k < sizeof(copy) / sizeof(copy[0]); k++) {
 		const struct sip_hdr *h = req->first[copy[k].id];
 		if (h == NULL)
 			continue;
-		sip_out_put(&o, "%s: %.*s", copy[k].name, (int)h->value.len, h->value.p);
+		sip_out_put(&o, "%s: ", copy[k].name);
+		sip_out_write(&o, h->value.p, h->value.len);
 		/* §8.2.6.2: a UAS adds a To tag to responses other than 100,
 		 * unless the request had one. */
 		if (copy[k].id == SIP_HDR_TO && code > 100 && to_tag && req->to.tag.len == 0 &&
@@ -63,8 +82,8 @@ sip_resp_build_body(const struct sip_msg *req, uint16_t code, const char *reason
 	if (extra)
 		sip_out_put(&o, "%s", extra);
 	if (body && body_len) {
-		sip_out_put(&o, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%.*s", ctype, body_len, (int)body_len,
-			    body);
+		sip_out_put(&o, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", ctype, body_len);
+		sip_out_write(&o, body, body_len);
 	} else {
 		sip_out_put(&o, "Content-Length: 0\r\n\r\n");
 	}

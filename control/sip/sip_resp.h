@@ -24,6 +24,8 @@ struct sip_out {
 	bool full;
 };
 void sip_out_put(struct sip_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* n octets as they are (NUL included). */
+void sip_out_write(struct sip_out *o, const char *p, size_t n);
 
 /* extra: complete header lines each ending in CRLF, or NULL. Returns the
  * length written, or -ENOBUFS / -EDESTADDRREQ. */
