@@ -30,12 +30,31 @@ def call_id(msg):
         return m.group(1)
     m = re.search(rb"^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)", msg, re.M | re.I)
     return m.group(1) if m else None
+def ack_final(r):
+    # A client ACKs a final non-2xx answer to its INVITE (RFC 3261
+    # §17.1.1.3), which stops the server resending it.
+    head = r.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    cseq = [h for h in head if re.match(rb"(?i)cseq[ \t]*:", h)]
+    if not cseq or not re.search(rb"INVITE\s*$", cseq[0]) or int(r.split(b" ", 2)[1]) < 300:
+        return
+    keep = [h for h in head[1:] if re.match(rb"(?i)(via|v|from|f|to|t|call-id|i)[ \t]*:", h)]
+    num = re.search(rb"(\d+)", cseq[0]).group(1)
+    ack = b"ACK sip:ack@%s SIP/2.0\r\n" % host.encode() + b"\r\n".join(keep) + \
+        b"\r\nCSeq: %s ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n" % num
+    s.sendto(ack, (host, port))
 def ask(data):
-    # Final responses to INVITE are resent until an ACK (RFC 3261 §17.2.1),
-    # so what arrives may belong to an earlier message: take the first
-    # answer of this message's transaction. (Corpus messages that reuse a
-    # branch are retransmissions to a transaction layer, and get its
-    # answer again.)
+    # Take the first answer of this message's transaction. (Corpus messages
+    # that reuse a branch are retransmissions to a transaction layer and
+    # get its answer again.) Finals to INVITEs are ACKed so that they are
+    # not resent into the next message's wait; stale datagrams are drained
+    # first.
+    s.setblocking(False)
+    try:
+        while True:
+            ack_final(s.recvfrom(65535)[0])
+    except (BlockingIOError, ValueError, IndexError):
+        pass
+    s.settimeout(0.5)
     cid = call_id(data)
     s.sendto(data, (host, port))
     while True:
@@ -43,6 +62,10 @@ def ask(data):
             r, _ = s.recvfrom(65535)
         except socket.timeout:
             return None, b""
+        try:
+            ack_final(r)
+        except (ValueError, IndexError):
+            pass
         if cid is None or call_id(r) == cid:
             return int(r.split(b" ", 2)[1]), r
 opt = (b"OPTIONS sip:probe@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:9;branch=z9hG4bKprobe%%d\r\nMax-Forwards: 70\r\n"
