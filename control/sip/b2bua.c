@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,8 +115,16 @@ struct call {
 static struct b2bua_cfg cfg = {.max_calls = 10000, .media_timeout_s = 60, .auth_calls = true};
 static struct b2bua_stats st;
 static struct call *by_id[CALL_BUCKETS];
-static struct leg *by_dialog[CALL_BUCKETS];
-static struct leg *by_caller[CALL_BUCKETS];
+/* Legs hashed by Call-ID and a tag, chained through one of their own
+ * pointers: by_dialog on our tag (every leg), by_caller on the caller's
+ * tag (legs A, to recognise an INVITE resent after our 2xx). */
+struct leg_table {
+	struct leg *bucket[CALL_BUCKETS];
+	size_t next; /* offset of the chain pointer in struct leg */
+	size_t tag;  /* offset of the keying tag in struct leg */
+};
+static struct leg_table by_dialog = {.next = offsetof(struct leg, hnext), .tag = offsetof(struct leg, local_tag)};
+static struct leg_table by_caller = {.next = offsetof(struct leg, anext), .tag = offsetof(struct leg, remote_tag)};
 static struct call *all_calls;
 static uint32_t next_call_id = 1;
 static uint32_t next_worker;
@@ -175,67 +184,68 @@ call_find(uint32_t id)
 	return NULL;
 }
 
-static void
-leg_index(struct leg *l)
+static struct leg **
+chain(const struct leg_table *t, struct leg *l)
 {
-	uint32_t h = dialog_hash(l->call_id, strlen(l->call_id), l->local_tag, strlen(l->local_tag));
-	l->hnext = by_dialog[h];
-	by_dialog[h] = l;
+	return (struct leg **)((char *)l + t->next);
+}
+
+static uint32_t
+leg_hash(const struct leg_table *t, const struct leg *l)
+{
+	const char *tag = (const char *)l + t->tag;
+	return dialog_hash(l->call_id, strlen(l->call_id), tag, strlen(tag));
 }
 
 static void
-leg_unindex(struct leg *l)
+table_add(struct leg_table *t, struct leg *l)
 {
-	uint32_t h = dialog_hash(l->call_id, strlen(l->call_id), l->local_tag, strlen(l->local_tag));
-	for (struct leg **pp = &by_dialog[h]; *pp; pp = &(*pp)->hnext) {
+	uint32_t h = leg_hash(t, l);
+	*chain(t, l) = t->bucket[h];
+	t->bucket[h] = l;
+}
+
+static void
+table_del(struct leg_table *t, struct leg *l)
+{
+	for (struct leg **pp = &t->bucket[leg_hash(t, l)]; *pp; pp = chain(t, *pp)) {
 		if (*pp == l) {
-			*pp = l->hnext;
+			*pp = *chain(t, l);
 			return;
 		}
 	}
 }
 
-static void
-caller_index(struct leg *l, bool add)
+/* by_dialog: the leg whose dialog a message belongs to, by its Call-ID and
+ * our tag (the To tag of a request sent to us, the From tag of a response
+ * to ours). by_caller: leg A of the call an INVITE without To tag made, by
+ * its Call-ID and the caller's From tag (RFC 3261 §8.2.2.2, RFC 6026). */
+static struct leg *
+table_find(struct leg_table *t, struct sip_str call_id, struct sip_str tag)
 {
-	uint32_t h = dialog_hash(l->call_id, strlen(l->call_id), l->remote_tag, strlen(l->remote_tag));
-	if (add) {
-		l->anext = by_caller[h];
-		by_caller[h] = l;
-		return;
-	}
-	for (struct leg **pp = &by_caller[h]; *pp; pp = &(*pp)->anext) {
-		if (*pp == l) {
-			*pp = l->anext;
+	for (struct leg *l = t->bucket[dialog_hash(call_id.p, call_id.len, tag.p, tag.len)]; l; l = *chain(t, l))
+		if (sip_str_eq(call_id, l->call_id) && sip_str_eq(tag, (const char *)l + t->tag))
+			return l;
+	return NULL;
+}
+
+static void
+call_link_id(struct call *c)
+{
+	uint32_t b = c->id & (CALL_BUCKETS - 1);
+	c->hnext = by_id[b];
+	by_id[b] = c;
+}
+
+static void
+call_unlink_id(struct call *c)
+{
+	for (struct call **pp = &by_id[c->id & (CALL_BUCKETS - 1)]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == c) {
+			*pp = c->hnext;
 			return;
 		}
 	}
-}
-
-/* Leg A of the call an INVITE without To tag made: its Call-ID and the
- * caller's From tag (RFC 3261 §8.2.2.2 / RFC 6026: an INVITE resent after
- * our 2xx reaches us as a new request). */
-static struct leg *
-caller_find(struct sip_str call_id, struct sip_str from_tag)
-{
-	uint32_t h = dialog_hash(call_id.p, call_id.len, from_tag.p, from_tag.len);
-	for (struct leg *l = by_caller[h]; l; l = l->anext)
-		if (sip_str_eq(call_id, l->call_id) && sip_str_eq(from_tag, l->remote_tag))
-			return l;
-	return NULL;
-}
-
-/* The leg whose dialog a message belongs to: its Call-ID and our tag,
- * which is the To tag of a request sent to us and the From tag of a
- * response to our request. */
-static struct leg *
-leg_find(struct sip_str call_id, struct sip_str our_tag)
-{
-	uint32_t h = dialog_hash(call_id.p, call_id.len, our_tag.p, our_tag.len);
-	for (struct leg *l = by_dialog[h]; l; l = l->hnext)
-		if (sip_str_eq(call_id, l->call_id) && sip_str_eq(our_tag, l->local_tag))
-			return l;
-	return NULL;
 }
 
 static struct call *
@@ -252,9 +262,7 @@ call_new(void)
 	c->b.side = 1;
 	c->re_from = -1;
 	c->created_ms = sip_core_now_ms();
-	uint32_t b = c->id & (CALL_BUCKETS - 1);
-	c->hnext = by_id[b];
-	by_id[b] = c;
+	call_link_id(c);
 	c->all_next = all_calls;
 	if (all_calls)
 		all_calls->all_prev = c;
@@ -266,20 +274,15 @@ call_new(void)
 static void
 call_free(struct call *c)
 {
-	for (struct call **pp = &by_id[c->id & (CALL_BUCKETS - 1)]; *pp; pp = &(*pp)->hnext) {
-		if (*pp == c) {
-			*pp = c->hnext;
-			break;
-		}
-	}
+	call_unlink_id(c);
 	if (c->a.call_id[0]) {
-		leg_unindex(&c->a);
-		caller_index(&c->a, false);
+		table_del(&by_dialog, &c->a);
+		table_del(&by_caller, &c->a);
 	}
 	if (c->b.call_id[0])
-		leg_unindex(&c->b);
+		table_del(&by_dialog, &c->b);
 	if (c->xfer_old) {
-		leg_unindex(c->xfer_old);
+		table_del(&by_dialog, c->xfer_old);
 		free(c->xfer_old);
 	}
 	if (c->all_prev)
@@ -1118,7 +1121,7 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 	struct call *c;
 	struct td_dp_msg dm;
 
-	struct leg *dup = caller_find(m->call_id, m->from.tag);
+	struct leg *dup = table_find(&by_caller, m->call_id, m->from.tag);
 	if (dup) {
 		/* The same INVITE again after its transaction ended: resend
 		 * our 2xx if it is still unacknowledged; a new INVITE with the
@@ -1200,8 +1203,8 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 	c->a.peer = t->peer;
 	c->a.remote_cseq = m->cseq;
 	c->a.local_cseq = 0;
-	leg_index(&c->a);
-	caller_index(&c->a, true);
+	table_add(&by_dialog, &c->a);
+	table_add(&by_caller, &c->a);
 	snprintf(c->from_user, sizeof(c->from_user), "%s", cfg.auth_calls ? caller.name : "");
 	if (!cfg.auth_calls) {
 		struct sip_uri fu;
@@ -1219,7 +1222,7 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 	snprintf(c->b.local_uri, sizeof(c->b.local_uri), "%s", c->a.remote_uri);
 	name_addr(&m->to, c->b.remote_uri, sizeof(c->b.remote_uri));
 	c->b.peer = contact.source;
-	leg_index(&c->b);
+	table_add(&by_dialog, &c->b);
 	(void)err;
 
 	/* The dataplane: two sessions on one worker, bridged; then B's INVITE. */
@@ -1335,10 +1338,10 @@ xfer_start(struct call *c, struct sip_tsx *t, const struct sip_msg *m)
 	sip_core_respond(t, m, 202, "Accepted", c->b.local_tag, NULL, NULL, 0);
 
 	/* The referrer's dialog moves out of the call's leg B. */
-	leg_unindex(&c->b);
+	table_del(&by_dialog, &c->b);
 	*old = c->b;
 	old->hnext = NULL;
-	leg_index(old);
+	table_add(&by_dialog, old);
 	c->xfer_old = old;
 	xfer_notify(c, old, 100, "Trying");
 
@@ -1353,7 +1356,7 @@ xfer_start(struct call *c, struct sip_tsx *t, const struct sip_msg *m)
 	snprintf(b->local_uri, sizeof(b->local_uri), "%s", c->a.remote_uri);
 	snprintf(b->remote_uri, sizeof(b->remote_uri), "<%.*s>", (int)to.uri.len, to.uri.p);
 	b->peer = contact.source;
-	leg_index(b);
+	table_add(&by_dialog, b);
 	snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", contact.uri);
 	snprintf(c->to_user, sizeof(c->to_user), "%s", user);
 	c->b_inv = NULL;
@@ -1423,7 +1426,7 @@ relay_offer(struct call *c, struct leg *from, struct sip_tsx *t, const struct si
 void
 b2bua_in_dialog(struct sip_tsx *t, const struct sip_msg *m)
 {
-	struct leg *l = leg_find(m->call_id, m->to.tag);
+	struct leg *l = table_find(&by_dialog, m->call_id, m->to.tag);
 	struct call *c;
 
 	if (l == NULL) {
@@ -1530,7 +1533,7 @@ b2bua_cancel(struct sip_tsx *invite)
 void
 b2bua_ack(const struct sip_msg *m)
 {
-	struct leg *l = leg_find(m->call_id, m->to.tag);
+	struct leg *l = table_find(&by_dialog, m->call_id, m->to.tag);
 	if (l == NULL)
 		return;
 	struct call *c = l->call;
@@ -1548,7 +1551,7 @@ b2bua_stray_response(const struct sip_msg *m)
 	/* A 2xx to our INVITE resent because our ACK was lost. */
 	if (m->status < 200 || m->status >= 300 || m->cseq_method != SIP_M_INVITE)
 		return;
-	struct leg *l = leg_find(m->call_id, m->from.tag);
+	struct leg *l = table_find(&by_dialog, m->call_id, m->from.tag);
 	if (l == NULL)
 		return;
 	struct call *c = l->call;
@@ -1707,15 +1710,9 @@ recover_one(uint32_t id, json_t *rec, void *arg)
 		return;
 	}
 	/* call_new gave another number: take the stored one back. */
-	for (struct call **pp = &by_id[c->id & (CALL_BUCKETS - 1)]; *pp; pp = &(*pp)->hnext) {
-		if (*pp == c) {
-			*pp = c->hnext;
-			break;
-		}
-	}
+	call_unlink_id(c);
 	c->id = id;
-	c->hnext = by_id[id & (CALL_BUCKETS - 1)];
-	by_id[id & (CALL_BUCKETS - 1)] = c;
+	call_link_id(c);
 	if (id >= next_call_id)
 		next_call_id = id + 1;
 	if (leg_load(a, &c->a) < 0 || leg_load(b, &c->b) < 0) {
@@ -1734,9 +1731,9 @@ recover_one(uint32_t id, json_t *rec, void *arg)
 	c->answered_ms = c->created_ms;
 	c->recovered = true;
 	c->persisted = true;
-	leg_index(&c->a);
-	caller_index(&c->a, true);
-	leg_index(&c->b);
+	table_add(&by_dialog, &c->a);
+	table_add(&by_caller, &c->a);
+	table_add(&by_dialog, &c->b);
 	(*n)++;
 }
 
