@@ -9,8 +9,6 @@ PCAP=/usr/share/sip-tester/g711a.pcap
 SIPP=$TD_TOP/bench/sipp
 H=$TD_KERNEL_IP
 
-td_cleanup_hook() { pkill -f "sipp.*$TMP" 2>/dev/null || true; }
-
 td_setup_net
 dp_start
 ctl_start --sip-digest md5

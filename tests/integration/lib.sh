@@ -26,6 +26,8 @@ td_cleanup() {
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null || true
 	done
+	# Peers the test left running in its namespace (SIPp, receivers).
+	ip netns pids "$NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
 	td_net_down "$NS"
 	rm -f "/dev/shm$SHM"
 	rm -rf "/var/run/dpdk/$NS"
