@@ -47,7 +47,8 @@ static struct {
 	uint64_t next_req;
 	uint64_t events[EVT_TYPES + 1]; /* the last: any other type */
 	struct dp_link_stats stats;
-	dp_link_event_cb_t on_event;
+	dp_link_event_cb_t on_event[DP_LINK_MAX_SUBSCRIBERS];
+	unsigned int n_on_event;
 	struct pending_list due; /* ordered by deadline_ns */
 	struct pending_bucket ids[PENDING_BUCKETS];
 	bool started;
@@ -76,10 +77,13 @@ dp_link_events(uint16_t type)
 	return L.events[i < EVT_TYPES ? i : EVT_TYPES];
 }
 
-void
+int
 dp_link_on_event(dp_link_event_cb_t cb)
 {
-	L.on_event = cb;
+	if (L.n_on_event == DP_LINK_MAX_SUBSCRIBERS)
+		return -ENOSPC;
+	L.on_event[L.n_on_event++] = cb;
+	return 0;
 }
 
 void
@@ -329,8 +333,9 @@ handle_event(const struct td_dp_msg *m)
 	}
 	if (type == TD_DP_EVT_ACK)
 		pending_ack(m);
-	else if (L.on_event)
-		L.on_event(m);
+	else
+		for (unsigned int i = 0; i < L.n_on_event; i++)
+			L.on_event[i](m);
 }
 
 void

@@ -55,7 +55,14 @@ const struct td_dp_shm *dp_link_shm(void);
 const char *dp_link_reason(void);
 /* Events received of a type (TD_DP_EVT_*), acks included, since start. */
 uint64_t dp_link_events(uint16_t type);
-void dp_link_on_event(dp_link_event_cb_t cb);
+/*
+ * Subscribe to the dataplane's events (every type but acks). Each module that
+ * cares (calls, DTMF, playback, recording, conferences) subscribes once at
+ * start; callbacks run in subscription order on the control loop.
+ * -ENOSPC past DP_LINK_MAX_SUBSCRIBERS.
+ */
+#define DP_LINK_MAX_SUBSCRIBERS 8
+int dp_link_on_event(dp_link_event_cb_t cb);
 
 struct dp_link_stats {
 	uint64_t attaches;
