@@ -652,9 +652,14 @@ recv_response(struct sip_tsx_layer *l, const struct sip_msg *m, uint64_t now)
 
 /* The server state machines. */
 
-/* A request that matched t: a retransmission, or the ACK of a non-2xx. */
+/* A request that matched t: a retransmission, or the ACK of a non-2xx.
+ * A retransmission is answered where it came from: a client that lost its
+ * connection and sent again over a new one (or over another transport)
+ * waits there, not on the old one. The transaction's own retransmissions
+ * keep to the peer of the request that created it. */
 static void
-server_request_again(struct sip_tsx_layer *l, struct sip_tsx *t, const struct sip_msg *m, uint64_t now)
+server_request_again(struct sip_tsx_layer *l, struct sip_tsx *t, const struct sip_msg *m, const struct sip_peer *from,
+		     bool reliable, uint64_t now)
 {
 	if (m->method == SIP_M_ACK) {
 		/* §17.2.1: the ACK confirms a non-2xx final; Timer G and H
@@ -679,8 +684,19 @@ server_request_again(struct sip_tsx_layer *l, struct sip_tsx *t, const struct si
 	/* §17.2.1, §17.2.2: in Proceeding the last provisional is resent, in
 	 * Completed the final; in Trying (non-INVITE, nothing sent yet) and
 	 * Confirmed the retransmission is dropped. */
-	if (t->state == SIP_TSX_PROCEEDING || t->state == SIP_TSX_COMPLETED)
+	if (t->state != SIP_TSX_PROCEEDING && t->state != SIP_TSX_COMPLETED)
+		return;
+	if (sip_peer_eq(from, &t->peer) && from->conn == t->peer.conn) {
 		tsx_resend(l, t);
+		return;
+	}
+	struct sip_peer own = t->peer;
+	bool own_reliable = t->reliable;
+	t->peer = *from;
+	t->reliable = reliable;
+	tsx_resend(l, t);
+	t->peer = own;
+	t->reliable = own_reliable;
 }
 
 static int
@@ -691,7 +707,7 @@ recv_request(struct sip_tsx_layer *l, const struct sip_msg *m, size_t len, const
 	enum sip_method method = m->method == SIP_M_ACK ? SIP_M_INVITE : m->method;
 	struct sip_tsx *t = server_find(l, m, rfc2543, method);
 	if (t) {
-		server_request_again(l, t, m, now);
+		server_request_again(l, t, m, from, reliable, now);
 		return 0;
 	}
 	if (m->method == SIP_M_ACK) {

@@ -26,6 +26,7 @@ struct sent {
 	uint64_t at;
 	const struct sip_tsx *t;
 	bool reliable;
+	struct sip_peer to; /* the transaction's peer when it sent */
 	char buf[1024];
 	size_t len;
 };
@@ -62,6 +63,7 @@ fake_send(void *arg, const struct sip_tsx *t, const char *buf, size_t len, bool 
 	s->at = F.now;
 	s->t = t;
 	s->reliable = reliable;
+	s->to = t->peer;
 	s->len = len < sizeof(s->buf) - 1 ? len : sizeof(s->buf) - 1;
 	memcpy(s->buf, buf, s->len);
 	s->buf[s->len] = '\0';
@@ -132,11 +134,17 @@ run_until(uint64_t end)
 }
 
 static int
-deliver(const char *s, bool reliable)
+deliver_from(const char *s, bool reliable, const struct sip_peer *from)
 {
 	struct sip_err err;
 	assert_int_equal(sip_msg_parse(s, strlen(s), false, &msg, &err), 0);
-	return sip_tsx_layer_recv(&F.l, &msg, s, strlen(s), &peer, reliable, F.now);
+	return sip_tsx_layer_recv(&F.l, &msg, s, strlen(s), from, reliable, F.now);
+}
+
+static int
+deliver(const char *s, bool reliable)
+{
+	return deliver_from(s, reliable, &peer);
 }
 
 /* A request from 192.0.2.1. `via_params` is the top Via's parameters
@@ -620,6 +628,40 @@ test_server_non_invite_timer_j(void **state)
 	assert_int_equal(F.n_sent, 4);
 }
 
+/* A retransmission that comes from elsewhere (a new connection, another
+ * transport) is answered there; the transaction keeps its own peer. */
+static void
+test_server_retransmission_from_new_peer(void **state)
+{
+	(void)state;
+	char b[1024];
+	struct sip_peer tcp = peer;
+	tcp.transport = SIP_TRANSPORT_TCP;
+	tcp.conn = 7;
+	assert_int_equal(deliver(req(b, sizeof(b), "OPTIONS", ";branch=z9hG4bKo2", 1, NULL), false), 0);
+	struct sip_tsx *t = F.req_t;
+	static const char r200[] = "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+	assert_int_equal(sip_tsx_respond(&F.l, t, r200, sizeof(r200) - 1, 200, F.now), 0);
+	run_until(100);
+	assert_int_equal(deliver_from(req(b, sizeof(b), "OPTIONS", ";branch=z9hG4bKo2", 1, NULL), true, &tcp), 0);
+	assert_int_equal(F.n_sent, 2);
+	assert_true(F.sent[1].reliable);
+	assert_int_equal(F.sent[1].to.transport, SIP_TRANSPORT_TCP);
+	assert_int_equal(F.sent[1].to.conn, 7);
+	assert_string_equal(F.sent[1].buf, r200);
+	/* the same source again: answered to the transaction's peer */
+	run_until(200);
+	assert_int_equal(deliver(req(b, sizeof(b), "OPTIONS", ";branch=z9hG4bKo2", 1, NULL), false), 0);
+	assert_int_equal(F.n_sent, 3);
+	assert_false(F.sent[2].reliable);
+	assert_int_equal(F.sent[2].to.transport, peer.transport);
+	assert_int_equal(F.sent[2].to.conn, 0);
+	assert_false(t->reliable);
+	assert_int_equal(F.l.stats.absorbed, 2);
+	run_until(33000);
+	assert_event(1, SIP_TSX_EV_TERMINATED, 32000);
+}
+
 static void
 test_server_non_invite_reliable_in_callback(void **state)
 {
@@ -981,6 +1023,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_server_invite_2xx_and_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_invite_no_auto_trying, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_non_invite_timer_j, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_retransmission_from_new_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_non_invite_reliable_in_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_match_sent_by_and_method, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_matches_invite, setup, teardown),
