@@ -53,7 +53,7 @@ id=$(cli show calls --json | json "d['calls'][0]['id']")
 cli call hangup "$id" >/dev/null || fail "hangup"
 wait "$caller" || fail "the caller did not get its BYE: $(tail -5 "$TMP/sipp-1001.log")"
 wait "$c1003" || fail "1003 did not get its BYE: $(tail -5 "$TMP/sipp-1003.log")"
-wait_for 5 sh -c "[ \"\$($CLI_BIN --socket $TMP/ctl.sock show sessions --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"sessions\"]))')\" = 0 ]" ||
+wait_for 5 no_sessions ||
 	fail "sessions left: $(cli show sessions)"
 ok "hung up: BYE to 1001 and 1003, no session left"
 td_done

@@ -103,6 +103,9 @@ ctl_start() {
 
 cli() { "$CLI_BIN" --socket "$TMP/ctl.sock" "$@"; }
 
+# no_sessions: true when the dataplane holds no session (for wait_for).
+no_sessions() { [ "$(cli show sessions --json | json "len(d['sessions'])")" = 0 ]; }
+
 # sipp_register PORT USER PASSWORD [SCENARIO]: register USER with SIPp from
 # TD_KERNEL_IP:PORT (bench/sipp/register.xml by default); calls for USER
 # then reach a SIPp callee started on the same port.
