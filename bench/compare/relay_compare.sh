@@ -7,7 +7,12 @@
 # concurrent G.711 streams (50 packets/s each, caller -> relay -> callee) it
 # reports loss and CPU, and the highest count each relays with < 0.01 % loss.
 #
-# usage: bench/compare/relay_compare.sh [SECONDS] [STREAMS...]   (as root)
+# With CODEC=G729, G722 or opus the same runs measure transcoding instead:
+# the caller's A-law is transcoded to CODEC toward the callee, by tongdai's
+# transcoder (sessions with codec PCMA and CODEC, bridged) and by rtpengine's
+# (offer with codec-transcode, callee answering CODEC alone).
+#
+# usage: [CODEC=X] bench/compare/relay_compare.sh [SECONDS] [STREAMS...]   (as root)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${TD_BUILD:-$top/build}
@@ -15,6 +20,16 @@ secs=${1:-10}
 shift || true
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1000 2000 4000 6000 8000)
+codec=${CODEC:-}
+case "$codec" in
+"") b_codec= ;;
+G729 | G722) b_codec="codec $codec" ;;
+opus) b_codec="codec opus/48000 codec-pt 96" ;;
+*)
+	echo "relay_compare: CODEC must be G729, G722 or opus" >&2
+	exit 2
+	;;
+esac
 # shellcheck source=scripts/net.sh
 . "$top/scripts/net.sh"
 tmp=$(mktemp -d /tmp/td-compare.XXXXXX)
@@ -36,7 +51,7 @@ trap cleanup EXIT
 
 command -v rtpengine >/dev/null || apt-get install -y -qq --no-install-recommends rtpengine-daemon >/dev/null
 ninja -C "$build" >/dev/null
-cc -O2 -o "$tmp/rtp-load" "$top/bench/compare/rtp_load.c" -lpthread
+cc -O2 -o "$tmp/rtp-load" "$top/bench/compare/rtp_load.c" -lpthread -lspandsp -lm
 
 # tongdai: generator on sip0 (10.77.0.1), dataplane on dp0 (10.77.0.2)
 td_net_up "$nt"
@@ -60,7 +75,7 @@ run_tongdai() {
 	local n=$1
 	ip netns exec "$nt" "$build/dataplane/tongdai-dataplane" $(td_eal_opts "$nt") \
 		--vdev net_af_packet0,iface=dp0 -- --ip 10.77.0.2/24 --shm "$shm" --rtp-ports 20000-59999 \
-		--busy-poll >"$tmp/dp.log" 2>&1 &
+		--busy-poll --transcoders $((n > 64 ? (n > 4096 ? 4096 : n) : 64)) >"$tmp/dp.log" 2>&1 &
 	local dp=$!
 	pids+=("$dp")
 	ip netns exec "$nt" "$build/control/tongdai-control" --state-dir "$tmp/state" --shm "$shm" \
@@ -70,12 +85,13 @@ run_tongdai() {
 	local cli="$build/control/tongdai --socket $tmp/ctl.sock"
 	for _ in $(seq 100); do $cli show dataplane >/dev/null 2>&1 && break; sleep 0.1; done
 	# sessions through the CLI, as an operator (or SIP) would make them
-	python3 - "$n" >"$tmp/cmds" <<'PY'
+	python3 - "$n" "$b_codec" >"$tmp/cmds" <<'PY'
 import sys
-n = int(sys.argv[1])
+n, b_codec = int(sys.argv[1]), sys.argv[2]
+a_opt, b_opt = ("codec PCMA", b_codec) if b_codec else ("pts 8", "pts 8")
 for i in range(n):
-    print("session create remote 10.77.0.1:6000 strict pts 8 tag %d --json" % i)
-    print("session create remote 10.77.0.1:7000 pts 8 tag %d --json" % i)
+    print("session create remote 10.77.0.1:6000 strict %s tag %d --json" % (a_opt, i))
+    print("session create remote 10.77.0.1:7000 %s tag %d --json" % (b_opt, i))
 PY
 	$cli <"$tmp/cmds" >"$tmp/created.json"
 	python3 - "$tmp/created.json" "$tmp/ports" "$tmp/bridge" <<'PY'
@@ -93,7 +109,10 @@ with open(sys.argv[2], "w") as ports, open(sys.argv[3], "w") as br:
         ports.write("%d\n" % a["port"])
         br.write("session bridge %d %d\n" % (a["session"], b["session"]))
 PY
-	$cli <"$tmp/bridge" >/dev/null
+	if $cli <"$tmp/bridge" | grep -i "error\|refused\|no transcoder"; then
+		echo "tongdai: bridging failed" >&2
+		return 1
+	fi
 	[ "$(wc -l <"$tmp/ports")" = "$n" ] || { echo "tongdai: only $(wc -l <"$tmp/ports") calls made" >&2; return 1; }
 	# the generator's first packets make it ARP for the dataplane; then measure
 	ip netns exec "$nt" ping -c 1 -W 1 10.77.0.2 >/dev/null || true
@@ -105,6 +124,9 @@ PY
 	b1=$($cli show dataplane --json | python3 -c "import json,sys; print(json.load(sys.stdin)['workers'][0]['busy_tsc'])")
 	tsc_hz=$($cli show dataplane --json | python3 -c "import json,sys; print(json.load(sys.stdin)['tsc_hz'])")
 	c1=$(cpu_ticks "$dp")
+	# every packet the dataplane dropped, by reason
+	$cli show dataplane --json | python3 -c "import json,sys; d=json.load(sys.stdin)['drops']; \
+print('tongdai   drops: ' + (', '.join('%s %d' % kv for kv in sorted(d.items()) if kv[1]) or 'none'))"
 	python3 - "$tmp/load.json" "$b0" "$b1" "$tsc_hz" "$c0" "$c1" "$hz" "$secs" "$n" <<'PY'
 import json, sys
 l = json.load(open(sys.argv[1]))
@@ -112,8 +134,8 @@ b0, b1, tsc, c0, c1, hz, secs, n = (float(x) for x in sys.argv[2:])
 busy = (b1 - b0) / tsc / (secs + 0.5) * 100
 proc = (c1 - c0) / hz / (secs + 0.5) * 100
 print("tongdai   %6d streams: loss %.4f %% (%d of %d), worker busy %.1f %% of a core "
-      "(%.2f %% per 1000 streams), process %.0f %% (busy-polling)"
-      % (n, l["loss_pct"], l["lost"], l["sent"], busy, busy / n * 1000, proc))
+      "(%.2f %% per 1000 streams), process %.0f %% (busy-polling), payload %.0f octets"
+      % (n, l["loss_pct"], l["lost"], l["sent"], busy, busy / n * 1000, proc, l["payload_avg"]))
 print(json.dumps({"relay": "tongdai", "streams": int(n), "loss_pct": l["loss_pct"], "busy_pct": busy,
                   "per_1000": busy / n * 1000}), file=sys.stderr)
 PY
@@ -130,7 +152,7 @@ run_rtpengine() {
 	pids+=("$rp")
 	sleep 1
 	ip netns exec "$ng" python3 "$top/bench/compare/ng_calls.py" 10.78.0.2 2223 "$n" 10.78.0.1 6000 10.78.0.1 7000 \
-		>"$tmp/ports"
+		${codec:-PCMA} >"$tmp/ports"
 	local c0 c1
 	c0=$(cpu_ticks "$rp")
 	ip netns exec "$ng" "$tmp/rtp-load" 10.78.0.1 6000 10.78.0.2 "$tmp/ports" 7000 "$secs" >"$tmp/load.json"
@@ -140,8 +162,8 @@ import json, sys
 l = json.load(open(sys.argv[1]))
 c0, c1, hz, secs, n = (float(x) for x in sys.argv[2:])
 cpu = (c1 - c0) / hz / (secs + 0.5) * 100
-print("rtpengine %6d streams: loss %.4f %% (%d of %d), process %.1f %% of a core (%.2f %% per 1000 streams)"
-      % (n, l["loss_pct"], l["lost"], l["sent"], cpu, cpu / n * 1000))
+print("rtpengine %6d streams: loss %.4f %% (%d of %d), process %.1f %% of a core (%.2f %% per 1000 streams), "
+      "payload %.0f octets" % (n, l["loss_pct"], l["lost"], l["sent"], cpu, cpu / n * 1000, l["payload_avg"]))
 print(json.dumps({"relay": "rtpengine", "streams": int(n), "loss_pct": l["loss_pct"], "busy_pct": cpu,
                   "per_1000": cpu / n * 1000}), file=sys.stderr)
 PY
@@ -150,7 +172,7 @@ PY
 }
 
 echo "machine: $(nproc) cpu, $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r)"
-echo "each point: $secs s of G.711 (50 pkt/s per stream), one relay core"
+echo "each point: $secs s of G.711 (50 pkt/s per stream), one relay core${codec:+, transcoded PCMA -> $codec}"
 for n in "${counts[@]}"; do
 	# a relay that fails a point (e.g. runs out of ports) does not end the sweep
 	run_tongdai "$n" 2>>"$tmp/results.jsonl" || echo "tongdai   $n streams: failed (${tmp}/ctl.log, dp.log)"

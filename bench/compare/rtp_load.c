@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rtp-load: the traffic generator of the side-by-side relay benchmark. It
- * plays N G.711 streams (172-byte RTP, one packet per stream every 20 ms)
- * from one local address to N relay ports, and counts what the relay sends
- * back to one receive port, per stream (by the SSRC it carries). The same
- * binary drives every relay compared, so that only the relay differs.
+ * rtp-load: the traffic generator of the side-by-side relay and transcoding
+ * benchmarks. It plays N G.711 A-law streams (172-byte RTP, one packet per
+ * stream every 20 ms; the audio is a two-tone signal, so that a transcoder
+ * has real work and no encoder can take it for silence) from one local
+ * address to N relay ports, and counts what the relay sends back to one
+ * receive port, per stream by the SSRC it carries. A relay that gives a
+ * transcoded stream an SSRC of its own is counted in one pool: the loss is
+ * right in total, not per stream. The same binary drives every server
+ * compared, so that only the server differs.
  *
  * Usage: rtp-load SRC_IP SRC_PORT DST_IP PORTS_FILE RECV_PORT SECONDS
  * PORTS_FILE: one relay port per line (the streams). Prints one JSON line:
@@ -15,6 +19,7 @@
 #endif
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <spandsp.h>
+
 #define MAX_STREAMS 20000
 #define PKT	    172
 #define BATCH	    64
@@ -31,6 +38,10 @@
 static uint16_t ports[MAX_STREAMS];
 static uint32_t n_streams;
 static uint64_t got_per[MAX_STREAMS], sent_per[MAX_STREAMS];
+static uint64_t got_other;	     /* RTP with an SSRC we did not send */
+static uint64_t got_bytes, got_pkts; /* RTP payload octets received: shows what codec came back */
+#define AUDIO_FRAMES 50		     /* one second of A-law, looped */
+static uint8_t audio[AUDIO_FRAMES][PKT - 12];
 static atomic_int stop_rx;
 static int rx_fd;
 
@@ -62,9 +73,13 @@ rx_main(void *arg)
 		for (int i = 0; i < n; i++) {
 			if (msgs[i].msg_len < 12)
 				continue;
+			got_bytes += msgs[i].msg_len - 12;
+			got_pkts++;
 			uint32_t ssrc = (uint32_t)bufs[i][8] << 24 | bufs[i][9] << 16 | bufs[i][10] << 8 | bufs[i][11];
 			if (ssrc >= 0x10000 && ssrc - 0x10000 < n_streams)
 				got_per[ssrc - 0x10000]++;
+			else
+				got_other++;
 		}
 	}
 	return NULL;
@@ -110,6 +125,12 @@ main(int argc, char **argv)
 	struct sockaddr_in dst = {.sin_family = AF_INET};
 	inet_pton(AF_INET, argv[3], &dst.sin_addr);
 	double seconds = atof(argv[6]);
+	/* 425 Hz + 1250 Hz at about -12 dBm0, A-law by spandsp */
+	for (int i = 0; i < AUDIO_FRAMES * (PKT - 12); i++) {
+		double t = i / 8000.0;
+		double v = 4000.0 * sin(2 * M_PI * 425 * t) + 3000.0 * sin(2 * M_PI * 1250 * t);
+		audio[i / (PKT - 12)][i % (PKT - 12)] = linear_to_alaw((int16_t)v);
+	}
 	pthread_t th;
 	pthread_create(&th, NULL, rx_main, NULL);
 
@@ -137,7 +158,7 @@ main(int argc, char **argv)
 				b[4 + i] = (uint8_t)(ts >> (24 - 8 * i));
 				b[8 + i] = (uint8_t)(ssrc >> (24 - 8 * i));
 			}
-			memset(b + 12, 0xd5, PKT - 12);
+			memcpy(b + 12, audio[seq % AUDIO_FRAMES], PKT - 12);
 			to[n] = dst;
 			to[n].sin_port = htons(ports[s]);
 			iov[n] = (struct iovec){b, PKT};
@@ -173,12 +194,16 @@ main(int argc, char **argv)
 	uint64_t got = 0, bad = 0;
 	for (uint32_t s = 0; s < n_streams; s++) {
 		got += got_per[s] < sent_per[s] ? got_per[s] : sent_per[s];
-		if (got_per[s] < sent_per[s])
+		if (got_per[s] < sent_per[s] && got_other == 0)
 			bad++;
 	}
+	got += got_other;
+	if (got > sent)
+		got = sent;
 	printf("{\"streams\":%u,\"seconds\":%.1f,\"sent\":%llu,\"received\":%llu,\"lost\":%llu,"
-	       "\"loss_pct\":%.5f,\"streams_with_loss\":%llu}\n",
+	       "\"loss_pct\":%.5f,\"streams_with_loss\":%llu,\"payload_avg\":%.1f}\n",
 	       n_streams, seconds, (unsigned long long)sent, (unsigned long long)got, (unsigned long long)(sent - got),
-	       sent ? 100.0 * (double)(sent - got) / (double)sent : 0, (unsigned long long)bad);
+	       sent ? 100.0 * (double)(sent - got) / (double)sent : 0, (unsigned long long)bad,
+	       got_pkts ? (double)got_bytes / (double)got_pkts : 0);
 	return 0;
 }
