@@ -72,10 +72,11 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
 run_tongdai() {
-	local n=$1
+	local n=$1 xc=0
+	[ -z "$codec" ] || xc=$((n > 4096 ? 4096 : n))
 	ip netns exec "$nt" "$build/dataplane/tongdai-dataplane" $(td_eal_opts "$nt") \
-		--vdev net_af_packet0,iface=dp0 -- --ip 10.77.0.2/24 --shm "$shm" --rtp-ports 20000-59999 \
-		--busy-poll --transcoders $((n > 64 ? (n > 4096 ? 4096 : n) : 64)) >"$tmp/dp.log" 2>&1 &
+		--vdev "net_af_packet0,iface=dp0${AFP_FRAMES:+,framecnt=$AFP_FRAMES}" -- --ip 10.77.0.2/24 --shm "$shm" --rtp-ports 20000-59999 \
+		--busy-poll --transcoders "$xc" >"$tmp/dp.log" 2>&1 &
 	local dp=$!
 	pids+=("$dp")
 	ip netns exec "$nt" "$build/control/tongdai-control" --state-dir "$tmp/state" --shm "$shm" \
