@@ -126,3 +126,81 @@ sip_str_copy(struct sip_str s, char *buf, size_t len)
 	buf[s.len] = '\0';
 	return 0;
 }
+
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int
+sip_uri_header(struct sip_str uri, const char *name, char *out, size_t len)
+{
+	size_t nl = strlen(name);
+	uint32_t i = 0;
+
+	while (i < uri.len && uri.p[i] != '?')
+		i++;
+	while (i < uri.len) {
+		i++; /* past '?' or '&' */
+		uint32_t k0 = i;
+		while (i < uri.len && uri.p[i] != '=' && uri.p[i] != '&')
+			i++;
+		bool match = i - k0 == nl && strncasecmp(uri.p + k0, name, nl) == 0;
+		if (i < uri.len && uri.p[i] == '=')
+			i++;
+		uint32_t v0 = i;
+		while (i < uri.len && uri.p[i] != '&')
+			i++;
+		if (!match)
+			continue;
+		size_t n = 0;
+		for (uint32_t k = v0; k < i; k++) {
+			char c = uri.p[k];
+			if (c == '%') {
+				int hi, lo;
+				if (k + 2 >= i || (hi = hex_digit(uri.p[k + 1])) < 0 ||
+				    (lo = hex_digit(uri.p[k + 2])) < 0)
+					return -EINVAL;
+				c = (char)(hi << 4 | lo);
+				if (c == '\0')
+					return -EINVAL;
+				k += 2;
+			}
+			if (n + 1 >= len)
+				return -ENOBUFS;
+			out[n++] = c;
+		}
+		out[n] = '\0';
+		return (int)n;
+	}
+	return -ENOENT;
+}
+
+int
+sip_replaces_parse(const char *v, struct sip_replaces *r)
+{
+	struct sip_str s = {v, (uint32_t)strlen(v)}, cid, params, tag;
+	uint32_t i = 0;
+
+	*r = (struct sip_replaces){0};
+	while (i < s.len && s.p[i] != ';')
+		i++;
+	cid = (struct sip_str){s.p, i};
+	while (cid.len && (cid.p[cid.len - 1] == ' ' || cid.p[cid.len - 1] == '\t'))
+		cid.len--;
+	params = (struct sip_str){s.p + i, s.len - i};
+	if (cid.len == 0 || sip_str_copy(cid, r->call_id, sizeof(r->call_id)) < 0)
+		return -EINVAL;
+	if (sip_param_get(params, "to-tag", &tag) != 1 || tag.len == 0 ||
+	    sip_str_copy(tag, r->to_tag, sizeof(r->to_tag)) < 0)
+		return -EINVAL;
+	if (sip_param_get(params, "from-tag", &tag) != 1 || tag.len == 0 ||
+	    sip_str_copy(tag, r->from_tag, sizeof(r->from_tag)) < 0)
+		return -EINVAL;
+	r->early_only = sip_param_get(params, "early-only", NULL) == 1;
+	return 0;
+}

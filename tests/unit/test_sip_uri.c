@@ -104,14 +104,49 @@ test_copy(void **state)
 	assert_int_equal(sip_str_copy(sv("abcd"), buf, sizeof(buf)), -ENOBUFS);
 }
 
+static void
+test_headers(void **state)
+{
+	char buf[128];
+	struct sip_replaces r;
+	(void)state;
+	/* A Refer-To of an attended transfer: the Replaces value escaped. */
+	struct sip_str u =
+		sv("sip:1003@10.0.0.1;transport=udp?X-A=1&Replaces=abc%40host%3Bto-tag%3D7%3Bfrom-tag%3Dq9&Y");
+	assert_int_equal(sip_uri_header(u, "replaces", buf, sizeof(buf)), (int)strlen("abc@host;to-tag=7;from-tag=q9"));
+	assert_string_equal(buf, "abc@host;to-tag=7;from-tag=q9");
+	assert_int_equal(sip_uri_header(u, "X-A", buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "1");
+	assert_int_equal(sip_uri_header(u, "Y", buf, sizeof(buf)), 0);
+	assert_int_equal(sip_uri_header(u, "Z", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(sip_uri_header(sv("sip:a@b"), "Replaces", buf, sizeof(buf)), -ENOENT);
+	/* Bad escapes, a decoded NUL and a short buffer are refused. */
+	assert_int_equal(sip_uri_header(sv("sip:a@b?R=x%4"), "R", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(sip_uri_header(sv("sip:a@b?R=x%zz"), "R", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(sip_uri_header(sv("sip:a@b?R=x%00y"), "R", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(sip_uri_header(sv("sip:a@b?R=abcd"), "R", buf, 4), -ENOBUFS);
+
+	assert_int_equal(sip_replaces_parse("abc@host;to-tag=7;from-tag=q9", &r), 0);
+	assert_string_equal(r.call_id, "abc@host");
+	assert_string_equal(r.to_tag, "7");
+	assert_string_equal(r.from_tag, "q9");
+	assert_false(r.early_only);
+	assert_int_equal(sip_replaces_parse("c1; from-tag=f ;to-tag=t;early-only", &r), 0);
+	assert_string_equal(r.call_id, "c1");
+	assert_string_equal(r.to_tag, "t");
+	assert_string_equal(r.from_tag, "f");
+	assert_true(r.early_only);
+	assert_int_equal(sip_replaces_parse("c1;to-tag=t", &r), -EINVAL);
+	assert_int_equal(sip_replaces_parse(";to-tag=t;from-tag=f", &r), -EINVAL);
+	assert_int_equal(sip_replaces_parse("c1;to-tag=;from-tag=f", &r), -EINVAL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parts),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_params),
-		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_parts), cmocka_unit_test(test_refused), cmocka_unit_test(test_params),
+		cmocka_unit_test(test_copy),  cmocka_unit_test(test_headers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
