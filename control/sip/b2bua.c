@@ -43,6 +43,8 @@ enum dp_step {
 	STEP_XFER_CREATE,   /* transfer: the new callee's session */
 	STEP_XFER_UNBRIDGE, /* A away from the referrer's session */
 	STEP_XFER_BRIDGE,   /* A with the new callee's session */
+	STEP_ATX_CREATE,    /* attended transfer: the target's session moved to our worker */
+	STEP_ATX_BRIDGE,    /* the transferee with the target */
 };
 
 struct leg {
@@ -106,6 +108,15 @@ struct call {
 	 * callee is called; c->b is the new leg */
 	struct leg *xfer_old;
 	bool xfer;
+	/* attended transfer (REFER with Replaces): the target's leg took
+	 * the referrer's slot (atx_side); the transferee is offered the
+	 * target's media, then both are bridged. atx_move: the target's
+	 * session was on another worker; it gets a new one here and a
+	 * re-INVITE for it. */
+	bool atx, atx_move;
+	int atx_side;
+	uint32_t atx_old_worker, atx_old_session;
+	bool local_offer;		/* a re-INVITE of ours is out on a leg */
 	bool persisted;			/* in the calls database */
 	bool recovered, seen_a, seen_b; /* read back after a restart */
 	struct call *hnext;
@@ -502,14 +513,21 @@ offer_transcodable(struct sdp_media *m)
 
 /* After B's answer: when B chose a codec A did not offer, both legs get a
  * codec and the dataplane transcodes between them. Returns true then. */
+/* The codec a leg's SDP puts first: what it sends. */
+static const struct sdp_fmt *
+active_fmt(const struct sdp_media *m)
+{
+	for (unsigned i = 0; i < m->n_fmts; i++)
+		if (strcasecmp(m->fmts[i].name, "telephone-event") != 0)
+			return &m->fmts[i];
+	return NULL;
+}
+
 static bool
 choose_codecs(struct call *c)
 {
 	const struct sdp_media *bm = &c->b.sdp.audio, *am = &c->a.sdp.audio;
-	const struct sdp_fmt *fb = NULL, *fa = NULL;
-	for (unsigned i = 0; i < bm->n_fmts && fb == NULL; i++)
-		if (strcasecmp(bm->fmts[i].name, "telephone-event") != 0)
-			fb = &bm->fmts[i];
+	const struct sdp_fmt *fb = active_fmt(bm), *fa = NULL;
 	c->a.codec[0] = c->b.codec[0] = '\0';
 	if (fb == NULL || fmt_named(am, fb->name) || !is_xcodec(fb->name))
 		return false;
@@ -603,6 +621,8 @@ dp_update_leg(struct call *c, struct leg *l)
 
 static void send_b_invite(struct call *c);
 static void answer_a(struct call *c);
+static void atx_moved(struct call *c, uint32_t session);
+static void atx_done(struct call *c);
 
 static void
 dp_ack(void *arg, const struct td_dp_msg *ack, int err)
@@ -618,7 +638,9 @@ dp_ack(void *arg, const struct td_dp_msg *ack, int err)
 	if (c == NULL || c->state == CALL_ENDED) {
 		/* The call ended while the dataplane worked: nothing may
 		 * stay behind for it. */
-		if (ack && res == 0 && ack->ack.session && (step == STEP_CREATE_A || step == STEP_CREATE_B))
+		if (ack && res == 0 && ack->ack.session &&
+		    (step == STEP_CREATE_A || step == STEP_CREATE_B || step == STEP_XFER_CREATE ||
+		     step == STEP_ATX_CREATE))
 			dp_destroy_session(ack->hdr.worker, ack->ack.session);
 		return;
 	}
@@ -675,6 +697,12 @@ dp_ack(void *arg, const struct td_dp_msg *ack, int err)
 			c->xfer_old->session = 0;
 		}
 		send_b_invite(c);
+		break;
+	case STEP_ATX_CREATE:
+		atx_moved(c, ack->ack.session);
+		break;
+	case STEP_ATX_BRIDGE:
+		atx_done(c);
 		break;
 	default:
 		break;
@@ -1022,6 +1050,8 @@ reinvite_response(struct call *c, struct leg *to, const struct sip_msg *m)
 	c->re_from = -1;
 }
 
+static void local_offer_response(struct call *c, struct leg *to, const struct sip_msg *m);
+
 static void
 leg_tsx_cb(uint64_t cookie, struct sip_tsx *t, enum sip_tsx_event ev, const struct sip_msg *m)
 {
@@ -1046,6 +1076,15 @@ leg_tsx_cb(uint64_t cookie, struct sip_tsx *t, enum sip_tsx_event ev, const stru
 				 ev == SIP_TSX_EV_TIMEOUT ? "Request Timeout" : "Service Unavailable");
 		} else if (ev == SIP_TSX_EV_TERMINATED && c->b_inv == t) {
 			c->b_inv = NULL;
+		}
+		return;
+	case 0x40: /* a re-INVITE of ours to A */
+	case 0x41: /* ... to B */
+		if (ev == SIP_TSX_EV_RESPONSE) {
+			local_offer_response(c, what & 1 ? &c->b : &c->a, m);
+		} else if (ev == SIP_TSX_EV_TIMEOUT || ev == SIP_TSX_EV_TRANSPORT_ERROR) {
+			c->local_offer = false;
+			call_end(c, 408, "Request Timeout");
 		}
 		return;
 	case 2: /* re-INVITE/UPDATE relayed to A */
@@ -1282,6 +1321,7 @@ xfer_response(struct call *c, const struct sip_msg *m)
 		 * whose caller has no one left to talk to, ends. */
 		xfer_notify(c, c->xfer_old, m->status, reason[0] ? reason : "Failed");
 		c->xfer = false;
+		st.transfers_failed++;
 		call_end(c, 200, "Transfer failed");
 		return;
 	}
@@ -1301,7 +1341,7 @@ xfer_response(struct call *c, const struct sip_msg *m)
 }
 
 /* REFER from leg B (RFC 3515): the caller is put through to the target,
- * the referrer's leg ends. Attended transfer (Replaces) is not handled. */
+ * the referrer's leg ends. */
 static void
 xfer_start(struct call *c, struct sip_tsx *t, const struct sip_msg *m)
 {
@@ -1316,10 +1356,6 @@ xfer_start(struct call *c, struct sip_tsx *t, const struct sip_msg *m)
 	if (h == NULL || sip_addr_parse(h->value, &to) < 0 || sip_uri_parse(to.uri, &u) < 0 || u.user.len == 0 ||
 	    sip_str_copy(u.user, user, sizeof(user)) < 0) {
 		sip_core_respond(t, m, 400, "Bad Refer-To", c->b.local_tag, NULL, NULL, 0);
-		return;
-	}
-	if (memmem(to.uri.p, to.uri.len, "Replaces", 8) || memmem(to.uri.p, to.uri.len, "replaces", 8)) {
-		sip_core_respond(t, m, 501, "Attended Transfer Not Implemented", c->b.local_tag, NULL, NULL, 0);
 		return;
 	}
 	if (td_user_get(user, &target) < 0) {
@@ -1370,6 +1406,241 @@ xfer_start(struct call *c, struct sip_tsx *t, const struct sip_msg *m)
 		call_end(c, 500, "Server Internal Error");
 }
 
+/* --- attended transfer: REFER with Replaces --- */
+
+/* A re-INVITE of ours on leg to (no request of the other leg behind it):
+ * an offer of the active codec of sdp (with its telephone-event), and
+ * with more_codecs every codec we transcode from, sendrecv. */
+static int
+local_offer(struct call *c, struct leg *to, const struct sdp_session *sdp, bool more_codecs)
+{
+	static char buf[SIP_MAX_MSG];
+	struct sdp_session offer = *sdp;
+	struct sdp_media *am = &offer.audio;
+	const struct sdp_fmt *f = active_fmt(&sdp->audio);
+	char body[4096], branch[40], extra[320];
+	unsigned n = 0;
+	int body_len, len;
+
+	for (unsigned i = 0; i < am->n_fmts; i++)
+		if (&sdp->audio.fmts[i] == f || (int)am->fmts[i].pt == am->tel_event_pt)
+			am->fmts[n++] = am->fmts[i];
+	am->n_fmts = (uint8_t)n;
+	if (more_codecs)
+		offer_transcodable(am);
+	am->dir = SDP_SENDRECV;
+	body_len = build_sdp(to, &offer, body, sizeof(body));
+	if (body_len < 0 || sip_core_contact(&to->peer, extra, sizeof(extra)) < 0)
+		return -ENOBUFS;
+	new_branch(branch, sizeof(branch));
+	len = build_request(to, "INVITE", to->remote_target, ++to->local_cseq, NULL, branch, extra, body,
+			    (size_t)body_len, buf, sizeof(buf));
+	if (len < 0)
+		return len;
+	if (sip_core_request(buf, (size_t)len, SIP_M_INVITE, branch, &to->peer, leg_tsx_cb,
+			     (uint64_t)c->id << 8 | 0x40 | (uint64_t)to->side, NULL) < 0)
+		return -EIO;
+	c->local_offer = true;
+	return 0;
+}
+
+static struct leg *
+atx_target(struct call *c)
+{
+	return c->atx_side ? &c->b : &c->a;
+}
+
+static struct leg *
+atx_transferee(struct call *c)
+{
+	return c->atx_side ? &c->a : &c->b;
+}
+
+/* The target's session lives on our worker now: offer the transferee
+ * the target's media (it was most likely on hold). */
+static void
+atx_offer(struct call *c)
+{
+	if (local_offer(c, atx_transferee(c), &atx_target(c)->sdp, true) < 0) {
+		xfer_notify(c, c->xfer_old, 500, "Server Internal Error");
+		call_end(c, 500, "Server Internal Error");
+	}
+}
+
+static void
+atx_moved(struct call *c, uint32_t session)
+{
+	/* The old session, on the other worker, is no longer used. */
+	dp_destroy_session(c->atx_old_worker, c->atx_old_session);
+	c->atx_old_session = 0;
+	atx_target(c)->session = session;
+	atx_offer(c);
+}
+
+/* The transferee answered: codecs chosen like for a new call (each side
+ * keeps its own; the dataplane transcodes when they differ), then the
+ * bridge. */
+static void
+atx_join(struct call *c)
+{
+	struct leg *x = atx_transferee(c), *t = atx_target(c);
+	const struct sdp_fmt *fx = active_fmt(&x->sdp.audio), *ft = active_fmt(&t->sdp.audio);
+	struct td_dp_msg dm;
+
+	x->codec[0] = t->codec[0] = '\0';
+	if (fx && ft && strcasecmp(fx->name, ft->name) != 0 && is_xcodec(fx->name) && is_xcodec(ft->name)) {
+		snprintf(x->codec, sizeof(x->codec), "%.7s", fx->name);
+		x->codec_pt = fx->pt;
+		snprintf(t->codec, sizeof(t->codec), "%.7s", ft->name);
+		t->codec_pt = ft->pt;
+	}
+	dp_update_leg(c, x);
+	dp_update_leg(c, t); /* also gives it this call's tag */
+	td_dp_msg_init(&dm, TD_DP_CMD_SESSION_BRIDGE, 0);
+	dm.ref.session = x->session;
+	dm.ref.peer = t->session;
+	if (dp_send(c, &dm, STEP_ATX_BRIDGE) == -ENOMEM)
+		call_end(c, 500, "Server Internal Error");
+}
+
+static void
+atx_done(struct call *c)
+{
+	c->atx = false;
+	xfer_notify(c, c->xfer_old, 200, "OK");
+	if (c->xfer_old)
+		send_bye(c, c->xfer_old, "Transferred");
+	st.transfers++;
+	if (c->atx_move && local_offer(c, atx_target(c), &atx_target(c)->sdp, false) < 0)
+		call_end(c, 500, "Server Internal Error");
+	c->atx_move = false;
+	call_persist(c);
+}
+
+static void
+local_offer_response(struct call *c, struct leg *to, const struct sip_msg *m)
+{
+	char reason[64];
+
+	if (m->status < 200)
+		return;
+	c->local_offer = false;
+	if (m->status >= 300) {
+		snprintf(reason, sizeof(reason), "%.*s", (int)m->reason.len, m->reason.p);
+		if (c->atx) {
+			xfer_notify(c, c->xfer_old, m->status, reason[0] ? reason : "Failed");
+			st.transfers_failed++;
+		}
+		/* Its media cannot follow: the call cannot go on. */
+		call_end(c, 200, c->atx ? "Transfer failed" : "Media update refused");
+		return;
+	}
+	ack_leg(c, to, m->cseq);
+	take_sdp(to, m);
+	if (c->atx)
+		atx_join(c);
+	else
+		dp_update_leg(c, to);
+}
+
+/* Replaces names the referrer's dialog with the target, by its Call-ID and
+ * tags as the target sees them (RFC 3891 §3): our tag is the to-tag. Some
+ * phones swap them; both ways are looked up. */
+static struct leg *
+atx_find(const struct sip_replaces *rp)
+{
+	struct sip_str cid = {rp->call_id, (uint32_t)strlen(rp->call_id)};
+	struct sip_str tt = {rp->to_tag, (uint32_t)strlen(rp->to_tag)};
+	struct sip_str ft = {rp->from_tag, (uint32_t)strlen(rp->from_tag)};
+	struct leg *r = table_find(&by_dialog, cid, tt);
+
+	if (r && strcmp(r->remote_tag, rp->from_tag) == 0)
+		return r;
+	r = table_find(&by_dialog, cid, ft);
+	return r && strcmp(r->remote_tag, rp->to_tag) == 0 ? r : NULL;
+}
+
+/* REFER with Replaces on leg l of c: the party l talks to (the
+ * transferee) is joined with the party of the replaced dialog (the
+ * target); both of the referrer's dialogs end. */
+static void
+atx_start(struct call *c, struct leg *l, struct sip_tsx *t, const struct sip_msg *m, const struct sip_replaces *rp)
+{
+	struct leg *r = atx_find(rp), *old;
+	struct call *c2 = r ? r->call : NULL;
+
+	if (r == NULL || c2 == c || r == c2->xfer_old || c2->state != CALL_CONFIRMED || c2->xfer || c2->atx ||
+	    c2->xfer_old || c2->re_from >= 0 || c2->local_offer || (rp->early_only && c2->state >= CALL_ANSWERED)) {
+		/* What the target would have answered an INVITE with
+		 * this Replaces (RFC 3891 §3). */
+		sip_core_respond(t, m, 202, "Accepted", l->local_tag, NULL, NULL, 0);
+		xfer_notify(c, l, 481, "Call/Transaction Does Not Exist");
+		st.transfers_failed++;
+		return;
+	}
+	if ((old = malloc(sizeof(*old))) == NULL) {
+		sip_core_respond(t, m, 500, "Server Internal Error", l->local_tag, NULL, NULL, 0);
+		return;
+	}
+	sip_core_respond(t, m, 202, "Accepted", l->local_tag, NULL, NULL, 0);
+	xfer_notify(c, l, 100, "Trying");
+
+	struct leg *tl = r->side ? &c2->a : &c2->b; /* the target, in c2 */
+	int side = l->side;
+
+	/* The referrer's dialog moves out of its slot... */
+	table_del(&by_dialog, l);
+	table_del(&by_caller, l);
+	*old = *l;
+	old->hnext = old->anext = NULL;
+	table_add(&by_dialog, old);
+	c->xfer_old = old;
+	dp_destroy_session(c->worker, old->session);
+	old->session = 0;
+	/* ... and the target's takes it. */
+	table_del(&by_dialog, tl);
+	table_del(&by_caller, tl);
+	*l = *tl;
+	l->call = c;
+	l->side = side;
+	l->hnext = l->anext = NULL;
+	table_add(&by_dialog, l);
+	snprintf(side ? c->to_user : c->from_user, sizeof(c->to_user), "%s", tl->side ? c2->to_user : c2->from_user);
+	if (side == 1) {
+		free(c->b_ack); /* the 2xx it acknowledged was the referrer's */
+		c->b_ack = NULL;
+	}
+	c->atx = true;
+	c->atx_side = side;
+	c->local_offer = true; /* no offer from either side meanwhile */
+
+	/* The other call ends: the referrer's second dialog gets its BYE,
+	 * its session goes; the target's slot there is left empty. */
+	uint32_t old_worker = c2->worker, tsess = tl->session;
+	tl->call_id[0] = '\0';
+	tl->remote_tag[0] = '\0';
+	tl->session = 0;
+	tl->bye_sent = true;
+	call_end(c2, 200, "Transferred");
+
+	if (old_worker == c->worker) {
+		atx_offer(c);
+		return;
+	}
+	/* Sessions are bridged on one worker only: the target gets a new
+	 * session on ours and will be re-INVITEd to it. */
+	struct td_dp_msg dm;
+	c->atx_move = true;
+	c->atx_old_worker = old_worker;
+	c->atx_old_session = tsess;
+	l->session = 0;
+	dp_session_params(c, l, &dm, TD_DP_CMD_SESSION_CREATE);
+	if (dp_send(c, &dm, STEP_ATX_CREATE) == -ENOMEM) {
+		dp_destroy_session(old_worker, tsess);
+		call_end(c, 500, "Server Internal Error");
+	}
+}
+
 /* --- requests inside a dialog --- */
 
 static void
@@ -1383,7 +1654,7 @@ relay_offer(struct call *c, struct leg *from, struct sip_tsx *t, const struct si
 	const char *method = m->method == SIP_M_INVITE ? "INVITE" : "UPDATE";
 	int sdp_len, len;
 
-	if (c->re_from >= 0) {
+	if (c->re_from >= 0 || c->local_offer) {
 		/* §14.1: one offer at a time per dialog. */
 		sip_core_respond(t, m, 491, "Request Pending", from->local_tag, NULL, NULL, 0);
 		return;
@@ -1421,6 +1692,53 @@ relay_offer(struct call *c, struct leg *from, struct sip_tsx *t, const struct si
 	c->re_method = m->method;
 	call_persist(c); /* our CSeq on the other leg moved */
 	sip_core_tsx_bind(t, reinvite_srv_cb, (uint64_t)c->id << 8 | 4);
+}
+
+/* REFER on leg l: attended transfer when Refer-To carries Replaces, else
+ * blind (from the callee's leg only, for now). */
+static void
+refer(struct call *c, struct leg *l, struct sip_tsx *t, const struct sip_msg *m)
+{
+	const struct sip_hdr *h = m->first[SIP_HDR_REFER_TO];
+	struct sip_replaces rp;
+	struct sip_addr to;
+	char v[400];
+	int n;
+
+	/* A transfer done before (its referrer gone) leaves nothing that
+	 * stops the next one. */
+	if (c->xfer_old && c->xfer_old->bye_sent && !c->xfer && !c->atx) {
+		table_del(&by_dialog, c->xfer_old);
+		free(c->xfer_old);
+		c->xfer_old = NULL;
+	}
+	if (c->state != CALL_CONFIRMED || c->xfer || c->atx || c->xfer_old || c->re_from >= 0 || c->local_offer) {
+		sip_core_respond(t, m, 491, "Request Pending", l->local_tag, NULL, NULL, 0);
+		return;
+	}
+	if (h == NULL || sip_addr_parse(h->value, &to) < 0) {
+		sip_core_respond(t, m, 400, "Bad Refer-To", l->local_tag, NULL, NULL, 0);
+		return;
+	}
+	n = sip_uri_header(to.uri, "Replaces", v, sizeof(v));
+	if (n >= 0) {
+		if (sip_replaces_parse(v, &rp) < 0) {
+			sip_core_respond(t, m, 400, "Bad Replaces", l->local_tag, NULL, NULL, 0);
+			return;
+		}
+		atx_start(c, l, t, m, &rp);
+		return;
+	}
+	if (n != -ENOENT) {
+		sip_core_respond(t, m, 400, "Bad Refer-To", l->local_tag, NULL, NULL, 0);
+		return;
+	}
+	if (l->side == 0) {
+		sip_core_respond(t, m, 501, "Blind transfer by the caller not implemented", l->local_tag, NULL, NULL,
+				 0);
+		return;
+	}
+	xfer_start(c, t, m);
 }
 
 void
@@ -1485,16 +1803,7 @@ b2bua_in_dialog(struct sip_tsx *t, const struct sip_msg *m)
 		relay_offer(c, l, t, m);
 		return;
 	case SIP_M_REFER:
-		if (l->side == 0) {
-			sip_core_respond(t, m, 501, "Transfer by the caller not implemented", l->local_tag, NULL, NULL,
-					 0);
-			return;
-		}
-		if (c->state != CALL_CONFIRMED || c->xfer || c->xfer_old || c->re_from >= 0) {
-			sip_core_respond(t, m, 491, "Request Pending", l->local_tag, NULL, NULL, 0);
-			return;
-		}
-		xfer_start(c, t, m);
+		refer(c, l, t, m);
 		return;
 	case SIP_M_INFO:
 	case SIP_M_NOTIFY:

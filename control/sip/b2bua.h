@@ -59,10 +59,11 @@ struct b2bua_stats {
 	uint64_t overload;    /* 503: max calls or the dataplane refused */
 	uint64_t no_media;    /* 488: no usable SDP */
 	uint64_t reinvites;
-	uint64_t ack_timeouts; /* 2xx never ACKed: call ended with BYE */
-	uint64_t transfers;    /* blind transfers completed */
-	uint64_t transcoded;   /* answered calls whose legs speak different codecs */
-	uint64_t active;       /* calls not ended now */
+	uint64_t ack_timeouts;	   /* 2xx never ACKed: call ended with BYE */
+	uint64_t transfers;	   /* transfers completed, blind and attended */
+	uint64_t transfers_failed; /* refused, or the target never answered */
+	uint64_t transcoded;	   /* answered calls whose legs speak different codecs */
+	uint64_t active;	   /* calls not ended now */
 };
 
 void b2bua_configure(const struct b2bua_cfg *cfg);
