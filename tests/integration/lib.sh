@@ -49,6 +49,10 @@ fail() {
 ok() { echo "ok - $*"; }
 # Call at the end of a test that passed.
 td_done() {
+	# Under the sanitizers, a report in either process's log fails the test.
+	if grep -sqE "(Address|Undefined|Leak)Sanitizer|runtime error:" "$TMP/control.log" "$TMP/dataplane.log"; then
+		fail "sanitizer report: $(grep -shE -m3 "Sanitizer|runtime error:" "$TMP/control.log" "$TMP/dataplane.log")"
+	fi
 	_td_failed=0
 	echo "PASS"
 }
