@@ -32,6 +32,7 @@
 #define CALL_LINGER_MS	   4000
 #define DP_TIMEOUT_MS	   2000
 #define B_INVITE_NO_ANSWER 120000 /* give up ringing after two minutes */
+#define XFER_NO_ANSWER	   30000  /* a transfer target, after 30 s */
 
 enum dp_step {
 	STEP_CREATE_A = 1,
@@ -43,6 +44,7 @@ enum dp_step {
 	STEP_XFER_CREATE,   /* transfer: the new callee's session */
 	STEP_XFER_UNBRIDGE, /* A away from the referrer's session */
 	STEP_XFER_BRIDGE,   /* A with the new callee's session */
+	STEP_XFER_RETURN,   /* failed transfer: A with the referrer's session again */
 	STEP_ATX_CREATE,    /* attended transfer: the target's session moved to our worker */
 	STEP_ATX_BRIDGE,    /* the transferee with the target */
 };
@@ -108,6 +110,7 @@ struct call {
 	 * callee is called; c->b is the new leg */
 	struct leg *xfer_old;
 	bool xfer;
+	char xfer_prev_user[64]; /* the referrer's user, back if it fails */
 	/* attended transfer (REFER with Replaces): the target's leg took
 	 * the referrer's slot (atx_side); the transferee is offered the
 	 * target's media, then both are bridged. atx_move: the target's
@@ -691,11 +694,8 @@ dp_ack(void *arg, const struct td_dp_msg *ack, int err)
 			call_end(c, 500, "Server Internal Error");
 		break;
 	case STEP_XFER_BRIDGE:
-		/* The referrer's media is no longer needed. */
-		if (c->xfer_old) {
-			dp_destroy_session(c->worker, c->xfer_old->session);
-			c->xfer_old->session = 0;
-		}
+		/* The referrer's session stays until the target answers:
+		 * the caller goes back to it if the transfer fails. */
 		send_b_invite(c);
 		break;
 	case STEP_ATX_CREATE:
@@ -857,7 +857,7 @@ send_b_invite(struct call *c)
 		call_end(c, 503, "Service Unavailable");
 		return;
 	}
-	c->b_deadline = sip_core_now_ms() + B_INVITE_NO_ANSWER;
+	c->b_deadline = sip_core_now_ms() + (c->xfer ? XFER_NO_ANSWER : B_INVITE_NO_ANSWER);
 	if (c->xfer)
 		return; /* A is answered already: it hears nothing of this */
 	c->state = CALL_OUTGOING;
@@ -1051,6 +1051,7 @@ reinvite_response(struct call *c, struct leg *to, const struct sip_msg *m)
 }
 
 static void local_offer_response(struct call *c, struct leg *to, const struct sip_msg *m);
+static void xfer_fail(struct call *c, uint16_t code, const char *reason);
 
 static void
 leg_tsx_cb(uint64_t cookie, struct sip_tsx *t, enum sip_tsx_event ev, const struct sip_msg *m)
@@ -1072,8 +1073,12 @@ leg_tsx_cb(uint64_t cookie, struct sip_tsx *t, enum sip_tsx_event ev, const stru
 			b_invite_response(c, m);
 		} else if (ev == SIP_TSX_EV_TIMEOUT || ev == SIP_TSX_EV_TRANSPORT_ERROR) {
 			c->b_final = true;
-			call_end(c, ev == SIP_TSX_EV_TIMEOUT ? 408 : 503,
-				 ev == SIP_TSX_EV_TIMEOUT ? "Request Timeout" : "Service Unavailable");
+			if (c->xfer && c->b_inv == t)
+				xfer_fail(c, ev == SIP_TSX_EV_TIMEOUT ? 408 : 503,
+					  ev == SIP_TSX_EV_TIMEOUT ? "Request Timeout" : "Service Unavailable");
+			else if (!c->xfer)
+				call_end(c, ev == SIP_TSX_EV_TIMEOUT ? 408 : 503,
+					 ev == SIP_TSX_EV_TIMEOUT ? "Request Timeout" : "Service Unavailable");
 		} else if (ev == SIP_TSX_EV_TERMINATED && c->b_inv == t) {
 			c->b_inv = NULL;
 		}
@@ -1301,6 +1306,47 @@ xfer_notify(struct call *c, struct leg *old, uint16_t code, const char *reason)
 				 (uint64_t)c->id << 8 | 0x30, NULL);
 }
 
+/* The target did not answer: the referrer hears why; the caller goes back
+ * to the referrer when it is still there (RFC 5589 §6), else the call,
+ * whose caller has no one left to talk to, ends. A 2xx from the target
+ * crossing our CANCEL afterwards is not acknowledged: the target's phone
+ * gives up on it by itself (RFC 3261 §13.3.1.4). */
+static void
+xfer_fail(struct call *c, uint16_t code, const char *reason)
+{
+	struct leg *old = c->xfer_old;
+	struct td_dp_msg dm;
+
+	xfer_notify(c, old, code, reason);
+	c->xfer = false;
+	st.transfers_failed++;
+	if (old == NULL || old->bye_sent || old->session == 0) {
+		call_end(c, 200, "Transfer failed");
+		return;
+	}
+	/* The referrer's dialog back in leg B; the target's session goes
+	 * (which unbridges the caller's) and the caller's is bridged with
+	 * the referrer's again. */
+	dp_destroy_session(c->worker, c->b.session);
+	table_del(&by_dialog, &c->b);
+	table_del(&by_dialog, old);
+	c->b = *old;
+	c->b.hnext = NULL;
+	table_add(&by_dialog, &c->b);
+	free(old);
+	c->xfer_old = NULL;
+	snprintf(c->to_user, sizeof(c->to_user), "%s", c->xfer_prev_user);
+	c->b_inv = NULL;
+	c->b_provisional = c->cancel_pending = false;
+	c->b_final = c->b_answered = true;
+	td_dp_msg_init(&dm, TD_DP_CMD_SESSION_BRIDGE, 0);
+	dm.ref.session = c->a.session;
+	dm.ref.peer = c->b.session;
+	if (dp_send(c, &dm, STEP_XFER_RETURN) == -ENOMEM)
+		call_end(c, 500, "Server Internal Error");
+	call_persist(c);
+}
+
 static void
 xfer_response(struct call *c, const struct sip_msg *m)
 {
@@ -1311,18 +1357,17 @@ xfer_response(struct call *c, const struct sip_msg *m)
 		if (m->status > 100) {
 			c->b_provisional = true;
 			take_remote(&c->b, m, true);
+			if (c->cancel_pending) {
+				send_cancel(c);
+				return;
+			}
 			xfer_notify(c, c->xfer_old, m->status, reason[0] ? reason : "Ringing");
 		}
 		return;
 	}
 	c->b_final = true;
 	if (m->status >= 300) {
-		/* The transfer failed: the referrer hears why, and the call,
-		 * whose caller has no one left to talk to, ends. */
-		xfer_notify(c, c->xfer_old, m->status, reason[0] ? reason : "Failed");
-		c->xfer = false;
-		st.transfers_failed++;
-		call_end(c, 200, "Transfer failed");
+		xfer_fail(c, m->status, reason[0] ? reason : "Failed");
 		return;
 	}
 	c->b_answered = true;
@@ -1333,8 +1378,11 @@ xfer_response(struct call *c, const struct sip_msg *m)
 	take_sdp(&c->b, m);
 	dp_update_leg(c, &c->b);
 	xfer_notify(c, c->xfer_old, 200, "OK");
-	if (c->xfer_old)
+	if (c->xfer_old) {
+		dp_destroy_session(c->worker, c->xfer_old->session);
+		c->xfer_old->session = 0;
 		send_bye(c, c->xfer_old, "Transferred");
+	}
 	c->xfer = false;
 	st.transfers++;
 	call_persist(c);
@@ -1394,6 +1442,7 @@ xfer_start(struct call *c, struct sip_tsx *t, const struct sip_msg *m)
 	b->peer = contact.source;
 	table_add(&by_dialog, b);
 	snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", contact.uri);
+	snprintf(c->xfer_prev_user, sizeof(c->xfer_prev_user), "%s", c->to_user);
 	snprintf(c->to_user, sizeof(c->to_user), "%s", user);
 	c->b_inv = NULL;
 	c->b_provisional = c->b_final = c->b_answered = c->cancel_pending = false;
@@ -1904,6 +1953,15 @@ b2bua_tick(uint64_t now)
 		}
 		if ((c->state == CALL_OUTGOING || c->state == CALL_EARLY) && now >= c->b_deadline)
 			call_end(c, 480, "No Answer");
+		if (c->xfer && c->b_inv && !c->b_final && now >= c->b_deadline) {
+			/* A transfer target ringing too long: its 487 fails the
+			 * transfer (the caller goes back to the referrer). */
+			c->b_deadline = UINT64_MAX;
+			if (c->b_provisional)
+				send_cancel(c);
+			else
+				c->cancel_pending = true;
+		}
 	}
 }
 
