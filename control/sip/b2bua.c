@@ -1052,6 +1052,7 @@ reinvite_response(struct call *c, struct leg *to, const struct sip_msg *m)
 
 static void local_offer_response(struct call *c, struct leg *to, const struct sip_msg *m);
 static void xfer_fail(struct call *c, uint16_t code, const char *reason);
+static void call_swap_legs(struct call *c);
 
 static void
 leg_tsx_cb(uint64_t cookie, struct sip_tsx *t, enum sip_tsx_event ev, const struct sip_msg *m)
@@ -1388,10 +1389,10 @@ xfer_response(struct call *c, const struct sip_msg *m)
 	call_persist(c);
 }
 
-/* REFER from leg B (RFC 3515): the caller is put through to the target,
- * the referrer's leg ends. */
+/* REFER (RFC 3515) from leg l: the party l talks to is put through to the
+ * target, the referrer's leg ends. */
 static void
-xfer_start(struct call *c, struct sip_tsx *t, const struct sip_msg *m)
+xfer_start(struct call *c, struct leg *l, struct sip_tsx *t, const struct sip_msg *m)
 {
 	const struct sip_hdr *h = m->first[SIP_HDR_REFER_TO];
 	struct td_user target;
@@ -1403,23 +1404,25 @@ xfer_start(struct call *c, struct sip_tsx *t, const struct sip_msg *m)
 
 	if (h == NULL || sip_addr_parse(h->value, &to) < 0 || sip_uri_parse(to.uri, &u) < 0 || u.user.len == 0 ||
 	    sip_str_copy(u.user, user, sizeof(user)) < 0) {
-		sip_core_respond(t, m, 400, "Bad Refer-To", c->b.local_tag, NULL, NULL, 0);
+		sip_core_respond(t, m, 400, "Bad Refer-To", l->local_tag, NULL, NULL, 0);
 		return;
 	}
 	if (td_user_get(user, &target) < 0) {
-		sip_core_respond(t, m, 404, "Not Found", c->b.local_tag, NULL, NULL, 0);
+		sip_core_respond(t, m, 404, "Not Found", l->local_tag, NULL, NULL, 0);
 		return;
 	}
 	if (registrar_lookup(user, &contact) < 0) {
-		sip_core_respond(t, m, 480, "Temporarily Unavailable", c->b.local_tag, NULL, NULL, 0);
+		sip_core_respond(t, m, 480, "Temporarily Unavailable", l->local_tag, NULL, NULL, 0);
 		return;
 	}
 	struct leg *old = malloc(sizeof(*old));
 	if (old == NULL) {
-		sip_core_respond(t, m, 500, "Server Internal Error", c->b.local_tag, NULL, NULL, 0);
+		sip_core_respond(t, m, 500, "Server Internal Error", l->local_tag, NULL, NULL, 0);
 		return;
 	}
-	sip_core_respond(t, m, 202, "Accepted", c->b.local_tag, NULL, NULL, 0);
+	sip_core_respond(t, m, 202, "Accepted", l->local_tag, NULL, NULL, 0);
+	if (l->side == 0)
+		call_swap_legs(c); /* the transfer works on leg B */
 
 	/* The referrer's dialog moves out of the call's leg B. */
 	table_del(&by_dialog, &c->b);
@@ -1743,8 +1746,36 @@ relay_offer(struct call *c, struct leg *from, struct sip_tsx *t, const struct si
 	sip_core_tsx_bind(t, reinvite_srv_cb, (uint64_t)c->id << 8 | 4);
 }
 
+/* Legs A and B of a confirmed call trade places, so that a REFER from the
+ * caller is handled like one from the callee: A's INVITE is answered and
+ * acknowledged, nothing of it is needed any more (leg A's entry in
+ * by_caller goes: an INVITE resent that late is not recognised). */
+static void
+call_swap_legs(struct call *c)
+{
+	struct leg l;
+	char user[sizeof(c->from_user)];
+
+	table_del(&by_dialog, &c->a);
+	table_del(&by_caller, &c->a);
+	table_del(&by_dialog, &c->b);
+	l = c->a;
+	c->a = c->b;
+	c->b = l;
+	c->a.side = 0;
+	c->b.side = 1;
+	c->a.hnext = c->a.anext = c->b.hnext = c->b.anext = NULL;
+	table_add(&by_dialog, &c->a);
+	table_add(&by_dialog, &c->b);
+	memcpy(user, c->from_user, sizeof(user));
+	memcpy(c->from_user, c->to_user, sizeof(user));
+	memcpy(c->to_user, user, sizeof(user));
+	free(c->b_ack); /* it acknowledged the old B's 2xx */
+	c->b_ack = NULL;
+}
+
 /* REFER on leg l: attended transfer when Refer-To carries Replaces, else
- * blind (from the callee's leg only, for now). */
+ * blind. */
 static void
 refer(struct call *c, struct leg *l, struct sip_tsx *t, const struct sip_msg *m)
 {
@@ -1782,12 +1813,7 @@ refer(struct call *c, struct leg *l, struct sip_tsx *t, const struct sip_msg *m)
 		sip_core_respond(t, m, 400, "Bad Refer-To", l->local_tag, NULL, NULL, 0);
 		return;
 	}
-	if (l->side == 0) {
-		sip_core_respond(t, m, 501, "Blind transfer by the caller not implemented", l->local_tag, NULL, NULL,
-				 0);
-		return;
-	}
-	xfer_start(c, t, m);
+	xfer_start(c, l, t, m);
 }
 
 void
