@@ -29,6 +29,8 @@ enum td_dp_msg_type {
 	TD_DP_CMD_SESSION_BRIDGE = 5,	/* body: ref.session, ref.peer (same worker) */
 	TD_DP_CMD_SESSION_UNBRIDGE = 6, /* body: ref.session (and its peer) */
 	TD_DP_CMD_SESSION_DUMP = 7,	/* one EVT_SESSION_DUMP each, then ack: count */
+	TD_DP_CMD_DTMF_DETECT = 8,	/* body: dtmf_detect */
+	TD_DP_CMD_DTMF_SEND = 9,	/* body: dtmf_send; ack when queued */
 
 	/* events, worker -> control */
 	TD_DP_EVT_ACK = 0x8000,
@@ -36,6 +38,7 @@ enum td_dp_msg_type {
 	TD_DP_EVT_FIRST_PACKET = 0x8002,   /* body: sevt: source latched */
 	TD_DP_EVT_SOURCE_CHANGED = 0x8003, /* body: sevt: latch moved */
 	TD_DP_EVT_MEDIA_TIMEOUT = 0x8004,  /* body: sevt: no RTP for the timeout */
+	TD_DP_EVT_DTMF = 0x8005,	   /* body: dtmf: one key press received */
 };
 
 /*
@@ -143,6 +146,49 @@ struct td_dp_evt_dump {
 	uint8_t codec_reserved[2];
 };
 
+/* Where a digit came from (TD_DP_EVT_DTMF). */
+enum td_dp_dtmf_source {
+	TD_DP_DTMF_RFC4733 = 1, /* telephone-event packets */
+	TD_DP_DTMF_INBAND = 2,	/* tones in the decoded audio */
+};
+
+/* TD_DP_EVT_DTMF: sent once per key press, when it ends. */
+struct td_dp_evt_dtmf {
+	uint32_t session;
+	uint32_t call_tag;
+	uint32_t rtp_ts;      /* RFC 4733: the event's timestamp; in-band: of the audio where it began */
+	uint32_t duration_ms; /* how long the key was down */
+	char digit;	      /* '0'-'9', '*', '#', 'A'-'D', '!' (flash) */
+	uint8_t source;	      /* enum td_dp_dtmf_source */
+	uint8_t end_seen;     /* RFC 4733: 0 when the end packets were all lost */
+	uint8_t reserved;
+};
+
+enum td_dp_dtmf_detect_flags {
+	TD_DP_DTMF_DETECT_ON = 1 << 0,	     /* in-band detection on this session's audio */
+	TD_DP_DTMF_DETECT_SUPPRESS = 1 << 1, /* and the tones muted in what goes to its peer */
+};
+
+/* TD_DP_CMD_DTMF_DETECT. Transcoding legs always detect; the flag adds relay
+ * G.711 sessions, and SUPPRESS applies to both. -ENOSPC: no detector left. */
+struct td_dp_cmd_dtmf_detect {
+	uint32_t session;
+	uint32_t flags; /* enum td_dp_dtmf_detect_flags */
+};
+
+#define TD_DP_DTMF_DIGITS_MAX 32
+
+/* TD_DP_CMD_DTMF_SEND: digits toward the session's remote, as RFC 4733
+ * events when it has tel_event_pt, else as tones in its audio (a session
+ * with a G.711 codec, or a transcoding leg). -EBUSY while digits are still
+ * being sent; -EINVAL for a character that is no digit. */
+struct td_dp_cmd_dtmf_send {
+	uint32_t session;
+	uint16_t duration_ms;		    /* per digit; 0: 100 (40..2000) */
+	uint16_t pause_ms;		    /* between digits; 0: 60 */
+	char digits[TD_DP_DTMF_DIGITS_MAX]; /* NUL-terminated unless full */
+};
+
 #define TD_DP_MSG_BODY (TD_DP_MSG_SIZE - sizeof(struct td_dp_msg_hdr))
 
 struct td_dp_msg {
@@ -155,12 +201,18 @@ struct td_dp_msg {
 		struct td_dp_evt_ack ack;
 		struct td_dp_evt_session sevt;
 		struct td_dp_evt_dump dump;
+		struct td_dp_evt_dtmf dtmf;
+		struct td_dp_cmd_dtmf_detect dtmf_detect;
+		struct td_dp_cmd_dtmf_send dtmf_send;
 	};
 };
 
 _Static_assert(sizeof(struct td_dp_msg) == TD_DP_MSG_SIZE, "td_dp_msg must be TD_DP_MSG_SIZE bytes");
 _Static_assert(sizeof(struct td_dp_cmd_session) <= TD_DP_MSG_BODY, "session command must fit the message body");
 _Static_assert(sizeof(struct td_dp_evt_dump) <= TD_DP_MSG_BODY, "dump event must fit the message body");
+_Static_assert(sizeof(struct td_dp_evt_dtmf) <= TD_DP_MSG_BODY, "DTMF event must fit the message body");
+_Static_assert(sizeof(struct td_dp_cmd_dtmf_detect) <= TD_DP_MSG_BODY, "DTMF detect must fit the message body");
+_Static_assert(sizeof(struct td_dp_cmd_dtmf_send) <= TD_DP_MSG_BODY, "DTMF send must fit the message body");
 _Static_assert(TD_DP_MSG_SIZE % 4 == 0, "rte_ring elem size must be a multiple of 4");
 
 static inline void

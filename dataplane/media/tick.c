@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "drop.h"
+#include "dtmf.h"
 #include "media.h"
 #include "rtp/rtp_hdr.h"
 #include "rtp/rtp_session.h"
@@ -42,6 +43,11 @@ td_media_init(struct td_worker *workers, uint16_t n_workers, uint32_t max, struc
 		if ((md->pool = td_xcode_pool_create(name, max, SOCKET_ID_ANY)) == NULL)
 			return errno ? -errno : -ENOMEM;
 		md->mp = mp;
+		/* A detector and tone generator for each leg of every
+		 * transcoder, and some for relay sessions. */
+		int ret = td_dtmf_init(&workers[i], 2 * max + TD_DTMF_RELAY_CHANS);
+		if (ret < 0)
+			return ret;
 		md->tick_tsc = rte_get_tsc_hz() / 1000 * TD_MEDIA_TICK_MS;
 		struct td_dp_worker_stats *st = td_dp_shm_stats(shm, i);
 		td_dp_seq_begin(&st->seq);
@@ -67,6 +73,7 @@ td_media_fini(struct td_worker *workers, uint16_t n_workers)
 		struct td_media *md = workers[i].media;
 		if (md == NULL)
 			continue;
+		td_dtmf_fini(&workers[i]);
 		td_xcode_pool_free(md->pool);
 		rte_free(md);
 		workers[i].media = NULL;
@@ -88,6 +95,7 @@ tick_leg(struct td_worker *w, struct td_xcode *x, unsigned int to, uint64_t now)
 	struct td_rtp_session *s = &w->rtp->s[x->leg[!to].slot]; /* from s's media */
 	unsigned int sent = 0;
 
+	td_dtmf_xcode_pad(b, x, to, now, w->rtp->tsc_hz);
 	while (td_xcode_ready(x, to)) {
 		struct td_xcode_frame f;
 		struct rte_mbuf *m = rte_pktmbuf_alloc(w->media->mp);
@@ -103,8 +111,12 @@ tick_leg(struct td_worker *w, struct td_xcode *x, unsigned int to, uint64_t now)
 		}
 		uint8_t *pkt = rte_pktmbuf_mtod(m, uint8_t *);
 		size_t room = rte_pktmbuf_tailroom(m) - RTP_HDR_LEN;
-		int len = td_xcode_encode(x, to, pkt + RTP_HDR_LEN, room < XCODE_PAYLOAD_MAX ? room : XCODE_PAYLOAD_MAX,
-					  &f);
+		/* Digits toward b: an RFC 4733 packet in the frame's place, or
+		 * tones in its audio. */
+		int len = td_dtmf_xcode_frame(b, x, to, pkt + RTP_HDR_LEN, &f);
+		if (len == 0)
+			len = td_xcode_encode(x, to, pkt + RTP_HDR_LEN,
+					      room < XCODE_PAYLOAD_MAX ? room : XCODE_PAYLOAD_MAX, &f);
 		td_dp_seq_begin(&s->st->seq);
 		if (unlikely(len <= 0)) {
 			s->st->dropped++;
@@ -152,19 +164,23 @@ td_media_tick(struct td_worker *w, uint64_t now)
 
 	if (md == NULL)
 		return 0;
+	unsigned int sent = td_dtmf_tick(w, now);
 	struct td_xcode *const *active = td_xcode_pool_active(md->pool, &n);
 	if (n == 0 || now < md->next_tick)
-		return 0;
+		goto flush;
 	md->next_tick = now + md->tick_tsc;
-	unsigned int sent = 0;
 	td_dp_seq_begin(&w->st->seq);
 	for (uint32_t i = 0; i < n; i++) {
 		sent += tick_leg(w, active[i], 0, now);
 		sent += tick_leg(w, active[i], 1, now);
 	}
-	for (uint16_t p = 0; p < td_n_ports; p++)
-		if (w->tx[p].n)
-			td_worker_flush(w, p);
 	td_dp_seq_end(&w->st->seq);
+flush:
+	for (uint16_t p = 0; p < td_n_ports; p++)
+		if (w->tx[p].n) {
+			td_dp_seq_begin(&w->st->seq);
+			td_worker_flush(w, p);
+			td_dp_seq_end(&w->st->seq);
+		}
 	return sent;
 }

@@ -56,6 +56,7 @@ struct td_xcode_pool {
 	struct rte_ring *recycle; /* worker -> main lcore */
 	struct rte_ring *ready;	  /* main lcore -> worker */
 	int16_t pcm[TD_XCODE_SCRATCH];
+	unsigned int pcm_n; /* samples the last td_xcode_decode left in pcm */
 	int16_t rsbuf[TD_XCODE_SCRATCH * 2 + 64];
 };
 
@@ -308,7 +309,10 @@ td_xcode_needed(const struct td_dp_cmd_session *a, const struct td_dp_cmd_sessio
 {
 	if (a->codec[0] == '\0' || b->codec[0] == '\0')
 		return false;
-	return strncasecmp(a->codec, b->codec, sizeof(a->codec)) != 0 || a->ptime_ms != b->ptime_ms;
+	/* One side with RFC 4733 telephone-events and the other without: the
+	 * digits become tones one way and events the other, on the PCM. */
+	return strncasecmp(a->codec, b->codec, sizeof(a->codec)) != 0 || a->ptime_ms != b->ptime_ms ||
+	       (a->tel_event_pt != 0) != (b->tel_event_pt != 0);
 }
 
 static void
@@ -451,6 +455,7 @@ td_xcode_decode(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int fro
 	void *st = in->state->state;
 	int n;
 
+	pool->pcm_n = 0;
 	if (in->rx_started) {
 		/* RFC 3550 A.1: sequence numbers compared modulo 2^16. */
 		int16_t d = (int16_t)(seq - in->rx_seq);
@@ -488,6 +493,7 @@ td_xcode_decode(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int fro
 		return n < 0 ? -EBADMSG : 0;
 	}
 	in->rx_samples = (uint16_t)n;
+	pool->pcm_n = (unsigned int)n;
 	in->rx_ts_next = ts + (uint32_t)((uint64_t)n * in->clock / in->pcm_rate);
 	return queue_pcm(pool, x, from, pool->pcm, (unsigned int)n);
 }
@@ -516,6 +522,32 @@ td_xcode_encode(struct td_xcode *x, unsigned int to, uint8_t *out, size_t max, s
 	l->ts += l->ts_step;
 	l->marker = false;
 	return r;
+}
+
+const int16_t *
+td_xcode_decoded(const struct td_xcode_pool *pool, unsigned int *n)
+{
+	*n = pool->pcm_n;
+	return pool->pcm;
+}
+
+int
+td_xcode_skip(struct td_xcode *x, unsigned int to, struct td_xcode_frame *f)
+{
+	struct td_xcode_leg *l = &x->leg[to];
+
+	if ((unsigned int)(l->fifo_w - l->fifo_r) < l->frame || l->frame == 0)
+		return 0;
+	l->fifo_r = (uint16_t)(l->fifo_r + l->frame);
+	if (l->fifo_r == l->fifo_w)
+		l->fifo_r = l->fifo_w = 0;
+	l->ts += l->ts_skip;
+	l->ts_skip = 0;
+	*f = (struct td_xcode_frame){.pt = l->pt, .marker = l->marker, .seq = l->seq, .ts = l->ts};
+	l->seq++;
+	l->ts += l->ts_step;
+	l->marker = false;
+	return 1;
 }
 
 void

@@ -106,7 +106,8 @@ uint32_t td_xcode_pool_used(const struct td_xcode_pool *pool);
  * set to (or equal to) its RTP clock, ptime a whole number of its frames up
  * to TD_XCODE_PTIME_MAX. No codec: nothing to check. 0 or -EINVAL. */
 int td_xcode_params_check(struct td_dp_cmd_session *p);
-/* Do two legs need a transcoder (both have a codec; codec or ptime differ)? */
+/* Do two legs need a transcoder (both have a codec; codec or ptime differ,
+ * or only one of them has RFC 4733 telephone-events)? */
 bool td_xcode_needed(const struct td_dp_cmd_session *a, const struct td_dp_cmd_session *b);
 
 /*
@@ -152,6 +153,13 @@ td_xcode_ready(const struct td_xcode *x, unsigned int to)
 	const struct td_xcode_leg *l = &x->leg[to];
 	return l->frame && (unsigned int)(l->fifo_w - l->fifo_r) >= l->frame;
 }
+/* Worker: the PCM the last td_xcode_decode decoded (at the sending leg's
+ * pcm_rate) and how many samples; valid until the next decode. */
+const int16_t *td_xcode_decoded(const struct td_xcode_pool *pool, unsigned int *n);
+/* Worker, per tick: use up the next full frame toward leg `to` without
+ * encoding it (its time carries something else, e.g. an RFC 4733 event):
+ * f gets the header fields it would have had. 1, or 0 when none is full. */
+int td_xcode_skip(struct td_xcode *x, unsigned int to, struct td_xcode_frame *f);
 /* Continue the stream toward leg `to` from an earlier one (seq and ts of
  * the next packet), before the first td_xcode_encode. */
 void td_xcode_continue(struct td_xcode *x, unsigned int to, uint16_t seq, uint32_t ts);

@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "drop.h"
+#include "dtmf.h"
 #include "media.h"
 #include "rtp/rtp_hdr.h"
 #include "rtp/rtp_session.h"
@@ -15,7 +16,6 @@
 #include "xcode.h"
 
 TD_DROP_REGISTER(xcode_bad_pt)
-TD_DROP_REGISTER(xcode_tel_event)
 TD_DROP_REGISTER(xcode_decode_error)
 TD_DROP_REGISTER(xcode_late)
 TD_DROP_REGISTER(xcode_queue_full)
@@ -49,6 +49,8 @@ xcode_bind(struct td_worker *w, struct td_xcode *x, struct td_rtp_session *a, st
 	b->xc_leg = 1;
 	publish(w, a);
 	publish(w, b);
+	td_dtmf_pair_changed(w, a);
+	td_dtmf_pair_changed(w, b);
 }
 
 static int
@@ -90,6 +92,8 @@ td_xcode_detach(struct td_worker *w, struct td_rtp_session *s)
 	b->xc = NULL;
 	publish(w, a);
 	publish(w, b);
+	td_dtmf_pair_changed(w, a);
+	td_dtmf_pair_changed(w, b);
 }
 
 int
@@ -127,16 +131,19 @@ td_xcode_rx(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, str
 	struct td_xcode_leg *in = &x->leg[s->xc_leg];
 	uint16_t reason;
 
+	/* Telephone-events never come here: dtmf.c takes them first. */
 	if (unlikely(ri->pt != in->pt)) {
-		/* RFC 4733 events are not carried across codecs yet. */
-		reason = s->p.tel_event_pt && ri->pt == s->p.tel_event_pt ? td_drop_xcode_tel_event
-									  : td_drop_xcode_bad_pt;
+		reason = td_drop_xcode_bad_pt;
 		goto drop;
 	}
 	in->in_port = in_port;
 	int n = td_xcode_decode(w->media->pool, x, s->xc_leg, ri->seq, ri->ts, ri->ssrc, rtp + ri->payload_off,
 				ri->payload_len);
 	if (likely(n >= 0)) {
+		unsigned int pcm_n;
+		const int16_t *pcm = td_xcode_decoded(w->media->pool, &pcm_n);
+		/* In-band digits on the decoded audio, every transcoding leg. */
+		td_dtmf_xcode_audio(w, s, x, s->xc_leg, ri->ts, pcm, pcm_n, in->pcm_rate, (unsigned int)n);
 		rte_pktmbuf_free(m); /* its media is queued as PCM */
 		return;
 	}

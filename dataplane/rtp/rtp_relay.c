@@ -19,6 +19,7 @@
 #include <rte_udp.h>
 
 #include "drop.h"
+#include "media/dtmf.h"
 #include "media/media.h"
 #include "net/neigh.h"
 #include "rtcp.h"
@@ -265,7 +266,19 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	s->st->misordered = s->rx.misordered;
 	s->st->duplicates = s->rx.duplicates;
 
-	if (s->xc) {
+	bool telev = s->p.tel_event_pt && ri.pt == s->p.tel_event_pt;
+	if (telev) {
+		/* RFC 4733: one event per key press; bad ones go no further,
+		 * good ones are relayed, or re-made by a transcoding pair. */
+		bool consumed;
+		uint16_t reason;
+		if (!td_dtmf_rx_telev(w, s, m, payload, &ri, &consumed, &reason)) {
+			sess_drop(w, s, m, reason);
+			return;
+		}
+		if (consumed)
+			return;
+	} else if (s->xc) {
 		td_xcode_rx(w, s, port, m, payload, &ri);
 		return;
 	}
@@ -273,6 +286,8 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	if (!peer_route(w, s, m, port, false, &r))
 		return;
 	struct td_rtp_session *b = r.b;
+	if (!telev && unlikely(s->dtmf.flags || b->dtmf.out.n || b->dtmf.out.state))
+		td_dtmf_relay_audio(w, s, b, payload, &ri);
 	td_dp_seq_begin(&b->st->seq);
 	tx_rewrite(b, (struct rtp_hdr *)payload, &ri, now, hz);
 	b->st->rtp_tx_pkts++;

@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 
 #include "ctl/ctl.h"
+#include "media/dtmf.h"
 #include "media/media.h"
 #include "media/xcode.h"
 #include "rtp_session.h"
@@ -273,6 +274,7 @@ ctl_session_destroy(struct td_worker *w, const struct td_dp_msg *cmd, struct td_
 	if (s == NULL)
 		return ret;
 	sess_unbridge(w, s);
+	td_dtmf_session_end(w, s);
 	s->id = 0;
 	td_dp_seq_begin(&s->st->seq);
 	s->st->session = 0;

@@ -18,6 +18,7 @@
 
 #include "api/td_dp_msg.h"
 #include "api/td_dp_shm.h"
+#include "media/dtmf.h"
 #include "rtp_stats.h"
 
 #define TD_RTP_LEARN_DEFAULT 5
@@ -66,8 +67,9 @@ struct td_rtp_session {
 	uint32_t sr_lsr;     /* last SR sent toward the peer: NTP middle bits */
 	uint64_t sr_fwd_tsc; /* and when */
 	struct td_dp_session_stats *st;
-	struct td_xcode *xc; /* transcoder of its pair (media/xcode.h); NULL: relay */
-	uint8_t xc_leg;	     /* which of its legs this session is */
+	struct td_xcode *xc;	  /* transcoder of its pair (media/xcode.h); NULL: relay */
+	uint8_t xc_leg;		  /* which of its legs this session is */
+	struct td_dtmf_sess dtmf; /* digits received and sent (media/dtmf.h) */
 };
 
 struct td_rtp_table {

@@ -15,8 +15,11 @@
  *               [codec=NAME] [cpt=PT]
  *   update NAME ...same options...
  *   bridge A B | unbridge A | destroy A | dump
+ *   detect A on|off [suppress]     in-band DTMF detection (TD_DP_CMD_DTMF_DETECT)
+ *   dtmf A DIGITS [duration=MS] [pause=MS]   digits toward A's remote
  *   run [N]       take N packets (all that are left without N)
  *   sleep MS      wait, then scan every session for media timeout
+ *   wait MS       let MS pass with the media tick running (no packets)
  * After every packet and every sleep the media tick runs if it is due, and
  * after every command the main lcore's share of the transcoder pool.
  * The report holds the port's MAC, every command's result, every event, the
@@ -114,6 +117,8 @@ evt_name(uint16_t type)
 		return "source_changed";
 	case TD_DP_EVT_MEDIA_TIMEOUT:
 		return "media_timeout";
+	case TD_DP_EVT_DTMF:
+		return "dtmf";
 	}
 	return "unknown";
 }
@@ -134,7 +139,15 @@ drain_events(struct td_dp_msg *last_ack)
 			continue;
 		}
 		json_t *e = json_pack("{s:s}", "type", evt_name(m.hdr.type));
-		if (m.hdr.type == TD_DP_EVT_SESSION_DUMP) {
+		if (m.hdr.type == TD_DP_EVT_DTMF) {
+			json_object_set_new(e, "session", json_string(name_of(m.dtmf.session)));
+			json_object_set_new(e, "digit", json_sprintf("%c", m.dtmf.digit));
+			json_object_set_new(e, "source",
+					    json_string(m.dtmf.source == TD_DP_DTMF_RFC4733 ? "rfc4733" : "inband"));
+			json_object_set_new(e, "duration_ms", json_integer(m.dtmf.duration_ms));
+			json_object_set_new(e, "rtp_ts", json_integer(m.dtmf.rtp_ts));
+			json_object_set_new(e, "end_seen", json_boolean(m.dtmf.end_seen));
+		} else if (m.hdr.type == TD_DP_EVT_SESSION_DUMP) {
 			json_object_set_new(e, "session", json_string(name_of(m.dump.session)));
 			json_object_set_new(e, "peer", json_string(m.dump.peer ? name_of(m.dump.peer) : ""));
 			json_object_set_new(e, "latched", json_integer(m.dump.latched));
@@ -292,12 +305,46 @@ scenario_line(char *line)
 		if (n > 2)
 			cmd.ref.peer = id_of(tok[2]);
 		res = command(&cmd, &ack);
+	} else if (strcmp(tok[0], "detect") == 0) {
+		if (n < 3)
+			die("%s", "detect NAME on|off [suppress]");
+		td_dp_msg_init(&cmd, TD_DP_CMD_DTMF_DETECT, 0);
+		cmd.dtmf_detect.session = id_of(tok[1]);
+		cmd.dtmf_detect.flags = strcmp(tok[2], "on") == 0 ? TD_DP_DTMF_DETECT_ON : 0;
+		if (n > 3 && strcmp(tok[3], "suppress") == 0)
+			cmd.dtmf_detect.flags |= TD_DP_DTMF_DETECT_SUPPRESS;
+		res = command(&cmd, &ack);
+	} else if (strcmp(tok[0], "dtmf") == 0) {
+		if (n < 3)
+			die("%s", "dtmf NAME DIGITS [duration=MS] [pause=MS]");
+		td_dp_msg_init(&cmd, TD_DP_CMD_DTMF_SEND, 0);
+		cmd.dtmf_send.session = id_of(tok[1]);
+		size_t dl = strlen(tok[2]);
+		memcpy(cmd.dtmf_send.digits, tok[2],
+		       dl < sizeof(cmd.dtmf_send.digits) ? dl : sizeof(cmd.dtmf_send.digits));
+		for (int i = 3; i < n; i++) {
+			if (strncmp(tok[i], "duration=", 9) == 0)
+				cmd.dtmf_send.duration_ms = (uint16_t)atoi(tok[i] + 9);
+			else if (strncmp(tok[i], "pause=", 6) == 0)
+				cmd.dtmf_send.pause_ms = (uint16_t)atoi(tok[i] + 6);
+			else
+				die("unknown dtmf option '%s'", tok[i]);
+		}
+		res = command(&cmd, &ack);
 	} else if (strcmp(tok[0], "dump") == 0) {
 		td_dp_msg_init(&cmd, TD_DP_CMD_SESSION_DUMP, 0);
 		res = command(&cmd, &ack);
 		json_object_set_new(rec, "count", json_integer(ack.ack.count));
 	} else if (strcmp(tok[0], "run") == 0) {
 		run_packets(n > 1 ? (unsigned)atoi(tok[1]) : UINT32_MAX);
+		res = 0;
+	} else if (strcmp(tok[0], "wait") == 0) {
+		uint64_t end = rte_rdtsc() + rte_get_tsc_hz() / 1000 * (uint64_t)atoi(n > 1 ? tok[1] : "0");
+		while (rte_rdtsc() < end) {
+			usleep(2000);
+			td_media_tick(&w, rte_rdtsc());
+			drain_events(NULL);
+		}
 		res = 0;
 	} else if (strcmp(tok[0], "sleep") == 0) {
 		usleep((useconds_t)atoi(n > 1 ? tok[1] : "0") * 1000);
