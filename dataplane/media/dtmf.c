@@ -362,8 +362,8 @@ out_tone_pcm(struct td_dtmf_sess *d, int16_t *pcm, unsigned int n, uint32_t rate
 }
 
 static void
-dtmf_event(struct td_worker *w, struct td_rtp_session *s, char digit, uint8_t source, uint32_t rtp_ts,
-	   uint32_t dur_ms, bool end_seen)
+dtmf_event(struct td_worker *w, struct td_rtp_session *s, char digit, uint8_t source, uint32_t rtp_ts, uint32_t dur_ms,
+	   bool end_seen)
 {
 	struct td_dp_msg m;
 

@@ -33,15 +33,15 @@
 
 #include "dtmf/telev.h"
 
-#define TD_DTMF_RELAY_CHANS   64  /* detectors for relay sessions, per worker */
-#define TD_DTMF_OUT_MAX	      32  /* digits queued toward a session */
-#define TD_DTMF_DURATION_MS   100 /* TD_DP_CMD_DTMF_SEND defaults */
-#define TD_DTMF_PAUSE_MS      60
-#define TD_DTMF_DURATION_MIN  40
-#define TD_DTMF_DURATION_MAX  2000
-#define TD_DTMF_TICK_MS	      20 /* RFC 4733 updates, telephone-event timeouts */
-#define TD_DTMF_END_PACKETS   3	 /* RFC 4733 §2.5.1.4 */
-#define TD_DTMF_EVENT_VOLUME  10 /* -dBm0 in the events we send */
+#define TD_DTMF_RELAY_CHANS  64	 /* detectors for relay sessions, per worker */
+#define TD_DTMF_OUT_MAX	     32	 /* digits queued toward a session */
+#define TD_DTMF_DURATION_MS  100 /* TD_DP_CMD_DTMF_SEND defaults */
+#define TD_DTMF_PAUSE_MS     60
+#define TD_DTMF_DURATION_MIN 40
+#define TD_DTMF_DURATION_MAX 2000
+#define TD_DTMF_TICK_MS	     20 /* RFC 4733 updates, telephone-event timeouts */
+#define TD_DTMF_END_PACKETS  3	/* RFC 4733 §2.5.1.4 */
+#define TD_DTMF_EVENT_VOLUME 10 /* -dBm0 in the events we send */
 
 struct rte_mbuf;
 struct rtp_info;
