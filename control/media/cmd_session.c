@@ -14,6 +14,7 @@
 
 #include "dp_cmd.h"
 #include "dp_link.h"
+#include "dtmf.h"
 #include "mgmt/mgmt.h"
 #include "quality.h"
 
@@ -515,6 +516,13 @@ cmd_show_session(struct td_mgmt_req *req, int argc, char **argv)
 	if (s.codec[0])
 		APPEND("  codec %.*s/%u, payload type %u, ptime %u ms%s\n", (int)strnlen(s.codec, sizeof(s.codec)),
 		       s.codec, s.clock_rate, s.codec_pt, s.ptime_ms, s.transcoding ? ", transcoding" : "");
+	struct dtmf_session_info di = {0};
+	if (dtmf_session_get(id, &di))
+		APPEND("  dtmf %llu received, last \"%s\" (%s)\n", (unsigned long long)di.received, di.last,
+		       dtmf_source_name(di.last_source));
+	json_object_set_new(j, "dtmf",
+			    json_pack("{s:I,s:s,s:s}", "received", (json_int_t)di.received, "last", di.last, "source",
+				      di.received ? dtmf_source_name(di.last_source) : ""));
 	APPEND("  expected %u, lost %d (%.2f %%), jitter %.2f ms, rtt %.1f ms: R %.1f, MOS %.2f", s.expected, s.lost,
 	       json_real_value(json_object_get(j, "loss_pct")), json_real_value(json_object_get(j, "jitter_ms")),
 	       s.rtt_us / 1000.0, q.r, q.mos);
