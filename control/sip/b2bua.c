@@ -58,6 +58,7 @@ struct leg {
 	char local_uri[320];  /* our end of the dialog, as a name-addr */
 	char remote_uri[320]; /* the far end */
 	char remote_target[256];
+	char route[512]; /* the route set: Route header value, "" when none */
 	struct sip_peer peer;
 	uint32_t local_cseq;
 	uint32_t remote_cseq;
@@ -334,6 +335,9 @@ build_request(struct leg *l, const char *method, const char *ruri, uint32_t cseq
 		sip_out_put(&o, "To: %s\r\n", l->remote_uri);
 	sip_out_put(&o, "Call-ID: %s\r\n", l->call_id);
 	sip_out_put(&o, "CSeq: %u %s\r\n", cseq, cseq_method ? cseq_method : method);
+	/* §12.2.1.1: inside a dialog, its route set (loose routers). */
+	if (l->remote_tag[0] && l->route[0])
+		sip_out_put(&o, "Route: %s\r\n", l->route);
 	sip_out_put(&o, "User-Agent: tongdai/%s\r\n", TD_VERSION);
 	if (extra)
 		sip_out_put(&o, "%s", extra);
@@ -890,6 +894,68 @@ take_remote(struct leg *l, const struct sip_msg *m, bool target)
 		sip_str_copy(a.uri, l->remote_target, sizeof(l->remote_target));
 }
 
+/* The route set of leg l from m's Record-Route entries (§12.1.1: in order
+ * for the INVITE we answer; §12.1.2: reversed for a response to ours).
+ * Entries are split at commas outside <> and quotes. -ENOBUFS when it
+ * does not fit (the leg keeps none). */
+static int
+take_route(struct leg *l, const struct sip_msg *m, bool reverse)
+{
+	struct sip_str e[16];
+	unsigned n = 0;
+	struct sip_out o = {.p = l->route, .max = sizeof(l->route)};
+
+	l->route[0] = '\0';
+	for (uint32_t i = 0; i < m->n_hdrs; i++) {
+		const struct sip_hdr *h = &m->hdrs[i];
+		if (h->id != SIP_HDR_RECORD_ROUTE)
+			continue;
+		uint32_t k = 0, start = 0;
+		bool angle = false, quote = false;
+		for (; k <= h->value.len; k++) {
+			char ch = k < h->value.len ? h->value.p[k] : ',';
+			if (quote) {
+				quote = ch != '"';
+				continue;
+			}
+			if (ch == '"')
+				quote = true;
+			else if (ch == '<')
+				angle = true;
+			else if (ch == '>')
+				angle = false;
+			else if (ch == ',' && !angle) {
+				struct sip_str v = {h->value.p + start, k - start};
+				while (v.len && (*v.p == ' ' || *v.p == '\t' || *v.p == '\r' || *v.p == '\n')) {
+					v.p++;
+					v.len--;
+				}
+				while (v.len && (v.p[v.len - 1] == ' ' || v.p[v.len - 1] == '\t' ||
+						 v.p[v.len - 1] == '\r' || v.p[v.len - 1] == '\n'))
+					v.len--;
+				if (v.len) {
+					if (n == sizeof(e) / sizeof(e[0]))
+						return -ENOBUFS;
+					e[n++] = v;
+				}
+				start = k + 1;
+			}
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct sip_str *v = &e[reverse ? n - 1 - i : i];
+		if (i)
+			sip_out_write(&o, ", ", 2);
+		sip_out_write(&o, v->p, v->len);
+	}
+	if (o.full || o.len >= o.max) {
+		l->route[0] = '\0';
+		return -ENOBUFS;
+	}
+	l->route[o.len] = '\0';
+	return 0;
+}
+
 /* The ACK for a 2xx to our INVITE on leg l (§13.2.2.4): a new transaction
  * of its own, sent outside the transaction layer. */
 static void
@@ -964,6 +1030,8 @@ b_invite_response(struct call *c, const struct sip_msg *m)
 	take_remote(&c->b, m, true);
 	if (c->b.remote_target[0] == '\0')
 		snprintf(c->b.remote_target, sizeof(c->b.remote_target), "%s", c->b_ruri);
+	if (take_route(&c->b, m, true) < 0)
+		LOG_WARN("call %u: leg B's route set is too long: requests go without it", c->id);
 	ack_leg(c, &c->b, m->cseq);
 	if (c->state == CALL_ENDED) {
 		/* Answered after we gave up (CANCEL crossed the 200). */
@@ -1245,6 +1313,12 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 	take_remote(&c->a, m, true);
 	if (c->a.remote_target[0] == '\0')
 		sip_str_copy(m->from.uri, c->a.remote_target, sizeof(c->a.remote_target));
+	if (take_route(&c->a, m, false) < 0) {
+		sip_core_respond(t, m, 500, "Server Internal Error (route set too long)", NULL, NULL, NULL, 0);
+		st.active--;
+		call_free(c);
+		return;
+	}
 	c->a.peer = t->peer;
 	c->a.remote_cseq = m->cseq;
 	c->a.local_cseq = 0;
@@ -1375,6 +1449,8 @@ xfer_response(struct call *c, const struct sip_msg *m)
 	take_remote(&c->b, m, true);
 	if (c->b.remote_target[0] == '\0')
 		snprintf(c->b.remote_target, sizeof(c->b.remote_target), "%s", c->b_ruri);
+	if (take_route(&c->b, m, true) < 0)
+		LOG_WARN("call %u: leg B's route set is too long: requests go without it", c->id);
 	ack_leg(c, &c->b, m->cseq);
 	take_sdp(&c->b, m);
 	dp_update_leg(c, &c->b);
@@ -2038,12 +2114,13 @@ leg_json(const struct leg *l)
 {
 	char addr[INET6_ADDRSTRLEN] = "";
 	inet_ntop(l->peer.family == AF_INET6 ? AF_INET6 : AF_INET, l->peer.addr, addr, sizeof(addr));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:i,s:s,s:i,s:i},s:I,s:I,s:I,s:I,s:b}", "call_id", l->call_id,
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:i,s:s,s:i,s:i},s:I,s:I,s:I,s:I,s:b}", "call_id", l->call_id,
 			 "local_tag", l->local_tag, "remote_tag", l->remote_tag, "local_uri", l->local_uri,
-			 "remote_uri", l->remote_uri, "remote_target", l->remote_target, "peer", "family",
-			 l->peer.family, "addr", addr, "port", l->peer.port, "transport", (int)l->peer.transport,
-			 "local_cseq", (json_int_t)l->local_cseq, "remote_cseq", (json_int_t)l->remote_cseq, "session",
-			 (json_int_t)l->session, "sdp_version", (json_int_t)l->sdp_version, "bye_sent", l->bye_sent);
+			 "remote_uri", l->remote_uri, "remote_target", l->remote_target, "route", l->route, "peer",
+			 "family", l->peer.family, "addr", addr, "port", l->peer.port, "transport",
+			 (int)l->peer.transport, "local_cseq", (json_int_t)l->local_cseq, "remote_cseq",
+			 (json_int_t)l->remote_cseq, "session", (json_int_t)l->session, "sdp_version",
+			 (json_int_t)l->sdp_version, "bye_sent", l->bye_sent);
 }
 
 static void
@@ -2060,13 +2137,14 @@ call_persist(struct call *c)
 static int
 leg_load(json_t *o, struct leg *l)
 {
-	const char *cid, *lt, *rt, *lu, *ru, *tg, *addr;
+	const char *cid, *lt, *rt, *lu, *ru, *tg, *addr, *route = "";
 	int family, port, tp, bye = 0;
 	json_int_t lc, rc, sess, ver;
-	if (json_unpack(o, "{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:i,s:s,s:i,s:i},s:I,s:I,s:I,s:I,s?b}", "call_id", &cid,
+	if (json_unpack(o, "{s:s,s:s,s:s,s:s,s:s,s:s,s?s,s:{s:i,s:s,s:i,s:i},s:I,s:I,s:I,s:I,s?b}", "call_id", &cid,
 			"local_tag", &lt, "remote_tag", &rt, "local_uri", &lu, "remote_uri", &ru, "remote_target", &tg,
-			"peer", "family", &family, "addr", &addr, "port", &port, "transport", &tp, "local_cseq", &lc,
-			"remote_cseq", &rc, "session", &sess, "sdp_version", &ver, "bye_sent", &bye) < 0)
+			"route", &route, "peer", "family", &family, "addr", &addr, "port", &port, "transport", &tp,
+			"local_cseq", &lc, "remote_cseq", &rc, "session", &sess, "sdp_version", &ver, "bye_sent",
+			&bye) < 0)
 		return -EINVAL;
 	snprintf(l->call_id, sizeof(l->call_id), "%s", cid);
 	snprintf(l->local_tag, sizeof(l->local_tag), "%s", lt);
@@ -2074,6 +2152,7 @@ leg_load(json_t *o, struct leg *l)
 	snprintf(l->local_uri, sizeof(l->local_uri), "%s", lu);
 	snprintf(l->remote_uri, sizeof(l->remote_uri), "%s", ru);
 	snprintf(l->remote_target, sizeof(l->remote_target), "%s", tg);
+	snprintf(l->route, sizeof(l->route), "%s", route);
 	l->peer = (struct sip_peer){
 		.family = (uint8_t)family, .port = (uint16_t)port, .transport = (enum sip_transport)tp};
 	if (inet_pton(family == AF_INET6 ? AF_INET6 : AF_INET, addr, l->peer.addr) != 1)

@@ -65,6 +65,18 @@ sip_resp_build_body(const struct sip_msg *req, uint16_t code, const char *reason
 			sip_out_write(&o, "\r\n", 2);
 		}
 	}
+	/* §12.1.1: a response that makes a dialog carries the request's
+	 * Record-Route, in order, so the caller's route set is the same. */
+	if (code > 100 && code < 300 && req->method == SIP_M_INVITE && req->to.tag.len == 0) {
+		for (uint32_t i = 0; i < req->n_hdrs; i++) {
+			const struct sip_hdr *h = &req->hdrs[i];
+			if (h->id == SIP_HDR_RECORD_ROUTE) {
+				sip_out_write(&o, "Record-Route: ", 14);
+				sip_out_write(&o, h->value.p, h->value.len);
+				sip_out_write(&o, "\r\n", 2);
+			}
+		}
+	}
 	for (unsigned int k = 0; k < sizeof(copy) / sizeof(copy[0]); k++) {
 		const struct sip_hdr *h = req->first[copy[k].id];
 		if (h == NULL)
