@@ -481,37 +481,44 @@ g711_law(const struct td_rtp_session *s, uint8_t pt)
 }
 
 void
-td_dtmf_relay_audio(struct td_worker *w, struct td_rtp_session *s, struct td_rtp_session *b, uint8_t *rtp,
+td_dtmf_relay_detect(struct td_worker *w, struct td_rtp_session *s, uint8_t *rtp, const struct rtp_info *ri)
+{
+	uint8_t *pl = rtp + ri->payload_off;
+	char law = g711_law(s, ri->pt);
+	int16_t pcm[DTMF_CHUNK];
+
+	if (law == 0 || s->dtmf.chan == NULL || !(s->dtmf.flags & TD_DP_DTMF_DETECT_ON))
+		return;
+	for (unsigned int off = 0; off < ri->payload_len; off += DTMF_CHUNK) {
+		unsigned int k = ri->payload_len - off < DTMF_CHUNK ? ri->payload_len - off : DTMF_CHUNK;
+		for (unsigned int i = 0; i < k; i++)
+			pcm[i] = law == 'A' ? alaw_to_linear(pl[off + i]) : ulaw_to_linear(pl[off + i]);
+		detect(w, s, pcm, k, ri->ts + off);
+	}
+	if ((s->dtmf.flags & TD_DP_DTMF_DETECT_SUPPRESS) && s->dtmf.tone)
+		memset(pl, law == 'A' ? DTMF_SILENCE_A : DTMF_SILENCE_U, ri->payload_len);
+}
+
+void
+td_dtmf_relay_tones(struct td_worker *w, struct td_rtp_session *s, struct td_rtp_session *b, uint8_t *rtp,
 		    const struct rtp_info *ri)
 {
 	uint8_t *pl = rtp + ri->payload_off;
 	char law = g711_law(s, ri->pt);
 	int16_t pcm[DTMF_CHUNK];
 
-	if (law == 0)
+	if (law == 0 || !out_inband(b) || !out_pending(&b->dtmf.out) || b->dtmf.chan == NULL)
 		return;
-	if (s->dtmf.chan && (s->dtmf.flags & TD_DP_DTMF_DETECT_ON)) {
-		for (unsigned int off = 0; off < ri->payload_len; off += DTMF_CHUNK) {
-			unsigned int k = ri->payload_len - off < DTMF_CHUNK ? ri->payload_len - off : DTMF_CHUNK;
-			for (unsigned int i = 0; i < k; i++)
-				pcm[i] = law == 'A' ? alaw_to_linear(pl[off + i]) : ulaw_to_linear(pl[off + i]);
-			detect(w, s, pcm, k, ri->ts + off);
-		}
-		if ((s->dtmf.flags & TD_DP_DTMF_DETECT_SUPPRESS) && s->dtmf.tone)
-			memset(pl, law == 'A' ? DTMF_SILENCE_A : DTMF_SILENCE_U, ri->payload_len);
+	for (unsigned int off = 0; off < ri->payload_len; off += DTMF_CHUNK) {
+		unsigned int k = ri->payload_len - off < DTMF_CHUNK ? ri->payload_len - off : DTMF_CHUNK;
+		unsigned int got = out_tone(&b->dtmf, pcm, k);
+		for (unsigned int i = 0; i < got; i++)
+			pl[off + i] = law == 'A' ? linear_to_alaw(pcm[i]) : linear_to_ulaw(pcm[i]);
+		if (got < k)
+			break;
 	}
-	if (out_inband(b) && out_pending(&b->dtmf.out) && b->dtmf.chan) {
-		for (unsigned int off = 0; off < ri->payload_len; off += DTMF_CHUNK) {
-			unsigned int k = ri->payload_len - off < DTMF_CHUNK ? ri->payload_len - off : DTMF_CHUNK;
-			unsigned int got = out_tone(&b->dtmf, pcm, k);
-			for (unsigned int i = 0; i < got; i++)
-				pl[off + i] = law == 'A' ? linear_to_alaw(pcm[i]) : linear_to_ulaw(pcm[i]);
-			if (got < k)
-				break;
-		}
-		if (!out_pending(&b->dtmf.out))
-			chan_follow(w, b);
-	}
+	if (!out_pending(&b->dtmf.out))
+		chan_follow(w, b);
 }
 
 void

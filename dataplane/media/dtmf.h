@@ -104,9 +104,12 @@ void td_dtmf_session_end(struct td_worker *w, struct td_rtp_session *s);
  */
 bool td_dtmf_rx_telev(struct td_worker *w, struct td_rtp_session *s, struct rte_mbuf *m, const uint8_t *rtp,
 		      const struct rtp_info *ri, bool *consumed, uint16_t *reason);
-/* Relay audio from s about to go to s's peer b: in-band detection on s,
- * suppression, tones toward b. May rewrite the payload. */
-void td_dtmf_relay_audio(struct td_worker *w, struct td_rtp_session *s, struct td_rtp_session *b, uint8_t *rtp,
+/* Relay audio received on s (bridged or not): in-band detection when on,
+ * and suppression (the payload becomes silence while a tone sounds). */
+void td_dtmf_relay_detect(struct td_worker *w, struct td_rtp_session *s, uint8_t *rtp, const struct rtp_info *ri);
+/* Relay audio from s about to go to s's peer b: tones toward b written
+ * over its payload while digits are queued on b. */
+void td_dtmf_relay_tones(struct td_worker *w, struct td_rtp_session *s, struct td_rtp_session *b, uint8_t *rtp,
 			 const struct rtp_info *ri);
 /* Transcoding: s's audio just decoded (pcm at rate) and queued (queued
  * samples toward the other leg of x, from leg `from`). */

@@ -281,13 +281,15 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	} else if (s->xc) {
 		td_xcode_rx(w, s, port, m, payload, &ri);
 		return;
+	} else if (unlikely(s->dtmf.flags)) {
+		td_dtmf_relay_detect(w, s, payload, &ri);
 	}
 	struct route r;
 	if (!peer_route(w, s, m, port, false, &r))
 		return;
 	struct td_rtp_session *b = r.b;
-	if (!telev && unlikely(s->dtmf.flags || b->dtmf.out.n || b->dtmf.out.state))
-		td_dtmf_relay_audio(w, s, b, payload, &ri);
+	if (!telev && unlikely(b->dtmf.out.n || b->dtmf.out.state))
+		td_dtmf_relay_tones(w, s, b, payload, &ri);
 	td_dp_seq_begin(&b->st->seq);
 	tx_rewrite(b, (struct rtp_hdr *)payload, &ri, now, hz);
 	b->st->rtp_tx_pkts++;

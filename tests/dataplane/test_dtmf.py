@@ -349,8 +349,69 @@ def test_send_rfc4733_relay():
     check(res == [-22, -107], "bad digit -EINVAL, unbridged -ENOTCONN", res)
 
 
+def test_unbridged_detect():
+    # Detection does not need a peer (an IVR listening on its own session).
+    sc = HEAD + "create a0 remote=10.0.0.10:4000 codec=PCMA\ndetect a0 on\nrun\n"
+    pcm = [0.0] * 800 + tone("6", 80, 80) + [0.0] * 800
+    pkts = [from_a(0.01 + 0.02 * i, 4000, 30000, rtp(8, 100 + i, 160 * i, 0xA1, pl), ident=i)
+            for i, pl in enumerate(pcma_payloads(pcm))]
+    rep, out = run_golden(GOLDEN, sc, ARPS + pkts)
+    check([e["digit"] for e in dtmf_events(rep)] == ["6"], "unbridged session: the digit found", dtmf_events(rep))
+    check(rep["drops"].get("rtp_unbridged") == len(pkts), "and its audio dropped as unbridged, as before",
+          rep["drops"])
+
+
+def test_rfc4733_across_codecs():
+    # PCMA with telephone-event 101 <-> PCMU with telephone-event 96: the
+    # press goes to B as an event of its own payload type and timestamps.
+    sc = HEAD + pair(0, "codec=PCMA tel=%d" % TEL, "codec=PCMU tel=96") + "run\nwait 400\n"
+    p, seq = list(ARPS), 10
+    for i in range(40):
+        t = 0.01 + 0.02 * i
+        p.append(from_a(t, 4000, 30000, rtp(8, seq, 1000 + 160 * i, 0xA1, b"\xd5" * 160), ident=seq))
+        seq += 1
+        if 10 <= i < 16:
+            n = i - 9
+            end = n == 6
+            for k in range(3 if end else 1):
+                p.append(from_a(t + 0.001 * (k + 1), 4000, 30000,
+                                rtp(TEL, seq, 1000 + 1600, 0xA1, struct.pack("!BBH", 11, 0x8A if end else 0x0A, 160 * n),
+                                    marker=int(n == 1)), ident=seq))
+                seq += 1
+    rep, out = run_golden(GOLDEN, sc, p)
+    check([e["digit"] for e in dtmf_events(rep, "a0")] == ["#"], "the press reported once on A", dtmf_events(rep))
+    to_b = rtp_out(out, B_MAC)
+    te = [x for x in to_b if x[0] == 96]
+    check(not [x for x in to_b if x[0] == TEL], "no packet with A's telephone-event type reaches B")
+    evs = well_formed("toward B with payload type 96", te, "#")
+    check(all(e["durs"][-1] == 960 for e in evs), "duration kept: 120 ms", [e["durs"] for e in evs])
+    audio = [x for x in to_b if x[0] == 0]
+    check(te and audio and min(x[3] for x in audio) <= te[0][3] <= max(x[3] for x in audio),
+          "the event's timestamp lies in B's stream", (te[:1], audio[:1]))
+    seqs = sorted(x[2] for x in to_b)
+    check(seqs == list(range(seqs[0], seqs[0] + len(seqs))), "events and audio share B's sequence", seqs[:4])
+
+
+def test_send_tones_relay():
+    # No telephone-event toward B: the digits become tones in the G.711
+    # relayed to it; detected again in a second pass, each once.
+    sc = HEAD + pair(0, "codec=PCMA", "codec=PCMA") + "run 3\ndtmf b0 73 duration=80\nrun\n"
+    pkts = [from_a(0.01 + 0.02 * i, 4000, 30000, rtp(8, 100 + i, 160 * i, 0xA1, b"\xd5" * 160), ident=i)
+            for i in range(40)]
+    rep, out = run_golden(GOLDEN, sc, ARPS + pkts)
+    to_b = rtp_out(out, B_MAC)
+    check(len(to_b) == 40 and sum(1 for x in to_b if x[5] != b"\xd5" * 160) >= 8, "tones written into B's audio",
+          len(to_b))
+    sc2 = HEAD + pair(0, "codec=PCMA", "codec=PCMA") + "detect a0 on\nrun\n"
+    p2 = [from_a(0.01 + 0.02 * i, 4000, 30000, rtp(8, 100 + i, 160 * i, 0xA1, x[5]), ident=i)
+          for i, x in enumerate(to_b)]
+    rep2, _ = run_golden(GOLDEN, sc2, ARPS + p2)
+    check("".join(e["digit"] for e in dtmf_events(rep2)) == "73", "the tones are the digits 7, 3, each once",
+          dtmf_events(rep2))
+
+
 for t in (test_sipp_pcaps, test_bad_events, test_inband_edges, test_speech, test_suppress, test_convert_chain,
-          test_send_rfc4733_relay):
+          test_send_rfc4733_relay, test_unbridged_detect, test_rfc4733_across_codecs, test_send_tones_relay):
     print("# " + t.__name__)
     t()
 print("%d failure(s)" % failures)
