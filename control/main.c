@@ -30,6 +30,7 @@
 #include "mgmt/mgmt.h"
 #include "sip/b2bua.h"
 #include "sip/registrar.h"
+#include "sip/trunk.h"
 #include "sip/sip_auth.h"
 #include "sip/sip_core.h"
 #include "sip/sip_tcp.h"
@@ -134,6 +135,7 @@ on_tick(int fd, uint32_t events, void *arg)
 	(void)arg;
 	dp_link_tick();
 	sip_core_tick();
+	trunk_tick(sip_core_now_ms());
 }
 
 static void
@@ -301,6 +303,13 @@ main(int argc, char **argv)
 	}
 	if (ret)
 		LOG_INFO("restored %d registration binding(s)", ret);
+	ret = trunks_open(err, sizeof(err));
+	if (ret < 0) {
+		LOG_ERR("%s", err);
+		goto out;
+	}
+	if (ret)
+		LOG_INFO("%d SIP trunk(s)", ret);
 	ret = b2bua_recover(err, sizeof(err));
 	if (ret < 0) {
 		LOG_ERR("%s", err);
@@ -333,6 +342,7 @@ main(int argc, char **argv)
 		 shm, strcmp(sip, "none") ? sip : "off", strcmp(sip_tcp, "none") ? sip_tcp : "off");
 	dp_link_tick();
 	status = td_loop_run() < 0 ? 1 : 0;
+	trunk_shutdown(); /* un-REGISTER while SIP can still send */
 	dp_link_stop();
 	LOG_INFO(PROG " stopped");
 out:
