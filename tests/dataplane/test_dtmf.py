@@ -92,6 +92,19 @@ def tone(k, on_ms, off_ms, dev=0.0, lo_db=-10, hi_db=-10):
     return on + [0.0] * (8 * off_ms)
 
 
+def dtmf_power(pcm):
+    """Share of a block's energy in the eight DTMF frequencies."""
+    energy = sum(v * v for v in pcm) or 1.0
+    tot = 0.0
+    for f in LOW + HIGH:
+        c = 2 * math.cos(2 * math.pi * f / 8000)
+        s1 = s2 = 0.0
+        for v in pcm:
+            s1, s2 = v + c * s1 - s2, s1
+        tot += 2 * (s1 * s1 + s2 * s2 - c * s1 * s2) / len(pcm)
+    return tot / energy, energy / len(pcm)
+
+
 def pcma_payloads(pcm):
     pcm = pcm + [0.0] * (-len(pcm) % 160)
     return [bytes(alaw_enc(v) for v in pcm[i:i + 160]) for i in range(0, len(pcm), 160)]
@@ -267,8 +280,9 @@ def well_formed(name, pkts, digits):
           [e["digit"] for e in evs])
     for e in evs:
         d = e["durs"]
-        check(e["first_marker"] == 1 and e["ends"] == 3 and d == sorted(d) and d[-1] == d[-2] == d[-3],
-              "%s: '%s' marker first, durations grow, three end packets" % (name, e["digit"]), e)
+        check(e["first_marker"] == 1 and e["ends"] == 3 and d == sorted(d) and d[-1] == d[-2] == d[-3] and
+              len(d) <= d[-1] // 160 + 4,
+              "%s: '%s' marker first, durations grow by a packet each, three end packets" % (name, e["digit"]), e)
     seqs = [p[2] for p in pkts]
     check(len(set(p[4] for p in pkts)) <= 1, "%s: one SSRC" % name)
     return evs
@@ -322,6 +336,11 @@ def test_convert_chain():
     te = [x for x in to_d if x[0] == TEL]
     well_formed("pair 2 toward D", te, digits)
     audio = [x for x in to_d if x[0] == 8]
+    loud = [i for i, x in enumerate(audio) if dtmf_power([alaw_dec(b) for b in x[5]])[1] > 1e4]
+    check(len(loud) <= 2 * len(digits), "pair 2: suppression leaves at most the tones' first packets audible",
+          "%d audible packets" % len(loud))
+    durs = [e["duration_ms"] for e in dtmf_events(rep2, "a0")]
+    check(all(90 <= d <= 160 for d in durs), "pair 2: the 120 ms tones measured 90..160 ms", durs)
     seqs = sorted(x[2] for x in to_d)
     check(seqs == list(range(seqs[0], seqs[0] + len(seqs))), "pair 2: events and audio share one sequence",
           seqs[:5])
@@ -347,6 +366,36 @@ def test_send_rfc4733_relay():
                         "dtmf x 1X\ndtmf z 1\n", [])
     res = [c["result"] for c in rep["commands"] if c["cmd"] == "dtmf"]
     check(res == [-22, -107], "bad digit -EINVAL, unbridged -ENOTCONN", res)
+
+
+def test_wideband_leg():
+    # The 16 kHz path: RFC 4733 -> tones in G.722 (PCMA+101 <-> G722), then
+    # G.722 tones detected on a transcoding leg -> RFC 4733 (G722 <-> PCMA+101).
+    sc = HEAD + pair(0, "codec=PCMA tel=%d" % TEL, "codec=G722") + "run\nwait 200\n"
+    p, seq = list(ARPS), 10
+    for i in range(60):
+        t = 0.01 + 0.02 * i
+        p.append(from_a(t, 4000, 30000, rtp(8, seq, 160 * i, 0xA1, b"\xd5" * 160), ident=seq))
+        seq += 1
+        if 10 <= i < 16:
+            n = i - 9
+            end = n == 6
+            for k in range(3 if end else 1):
+                p.append(from_a(t + 0.001 * (k + 1), 4000, 30000,
+                                rtp(TEL, seq, 1600, 0xA1, struct.pack("!BBH", 4, 0x8A if end else 0x0A, 160 * n),
+                                    marker=int(n == 1)), ident=seq))
+                seq += 1
+    rep, out = run_golden(GOLDEN, sc, p)
+    to_b = rtp_out(out, B_MAC)
+    check(to_b and all(x[0] == 9 for x in to_b), "G.722 toward B", sorted({x[0] for x in to_b}))
+    sc2 = HEAD + pair(0, "codec=G722", "codec=PCMA tel=%d" % TEL) + "run\nwait 300\n"
+    p2 = list(ARPS) + [from_a(0.01 + 0.02 * i, 4000, 30000, rtp(9, 500 + i, 160 * i, 0xC1, x[5]), ident=i)
+                       for i, x in enumerate(to_b)]
+    rep2, out2 = run_golden(GOLDEN, sc2, p2)
+    check([e["digit"] for e in dtmf_events(rep2, "a0")] == ["4"], "the tone found once on the 16 kHz leg",
+          dtmf_events(rep2))
+    te = [x for x in rtp_out(out2, B_MAC) if x[0] == TEL]
+    well_formed("G.722 tones -> RFC 4733", te, "4")
 
 
 def test_unbridged_detect():
@@ -411,7 +460,8 @@ def test_send_tones_relay():
 
 
 for t in (test_sipp_pcaps, test_bad_events, test_inband_edges, test_speech, test_suppress, test_convert_chain,
-          test_send_rfc4733_relay, test_unbridged_detect, test_rfc4733_across_codecs, test_send_tones_relay):
+          test_send_rfc4733_relay, test_unbridged_detect, test_rfc4733_across_codecs, test_send_tones_relay,
+          test_wideband_leg):
     print("# " + t.__name__)
     t()
 print("%d failure(s)" % failures)

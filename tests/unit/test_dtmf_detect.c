@@ -124,6 +124,38 @@ test_non_operating_limits(void **state)
 
 /* Speech (espeak-ng's, at 22.05 kHz, taken to 8 kHz after a crude
  * low-pass) holds no digit: an IVR prompt with many digits spoken. */
+/* Where a press began and how long it lasted, within the detector's
+ * latency: 120 ms of '1' from 400 ms, then 60 ms of '#' from 700 ms. */
+static void
+test_start_and_duration(void **state)
+{
+	(void)state;
+	struct td_dtmf_detect d;
+	struct td_dtmf_digit got[8], all[8];
+	unsigned int n = 0, pos = 0;
+
+	memset(buf, 0, sizeof(buf));
+	pos = key(buf, RATE * 400 / 1000, '1', 0, -10, -10, 120, 180);
+	key(buf, pos, '#', 0, -10, -10, 60, 300);
+	assert_int_equal(td_dtmf_detect_init(&d), 0);
+	for (unsigned int off = 0; off < RATE; off += 160) {
+		int k = td_dtmf_detect_process(&d, buf + off, 160, got, 8);
+		for (int i = 0; i < k && n < 8; i++)
+			all[n++] = got[i];
+	}
+	td_dtmf_detect_fini(&d);
+	assert_int_equal(n, 2);
+	assert_int_equal(all[0].digit, '1');
+	assert_int_equal(all[1].digit, '#');
+	print_message("'1' at %llu for %u, '#' at %llu for %u samples\n", (unsigned long long)all[0].start,
+		      all[0].duration, (unsigned long long)all[1].start, all[1].duration);
+	/* 30 ms either way: the detector decides on blocks of about 13 ms. */
+	assert_in_range(all[0].start, 3200 - 240, 3200 + 240);
+	assert_in_range(all[0].duration, 960 - 240, 960 + 240);
+	assert_in_range(all[1].start, 5600 - 240, 5600 + 240);
+	assert_in_range(all[1].duration, 480 - 240, 480 + 240);
+}
+
 static void
 test_speech_no_digits(void **state)
 {
@@ -164,6 +196,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_operating_limits),
 		cmocka_unit_test(test_non_operating_limits),
+		cmocka_unit_test(test_start_and_duration),
 		cmocka_unit_test(test_speech_no_digits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
