@@ -189,6 +189,12 @@ chan_follow(struct td_worker *w, struct td_rtp_session *s)
 void
 td_dtmf_pair_changed(struct td_worker *w, struct td_rtp_session *s)
 {
+	/* Digits on their way toward s were paced by the other path (relay
+	 * tick or media tick, relayed or transcoded stream): they stop here
+	 * rather than go on in a stream that is not theirs. */
+	s->dtmf.out = (struct td_dtmf_out){.sent = s->dtmf.out.sent};
+	if (!s->dtmf.telev.active)
+		busy_del(w, s);
 	chan_follow(w, s);
 }
 
@@ -399,8 +405,10 @@ convert(struct td_worker *w, struct td_rtp_session *s, char digit, uint32_t dur_
 		dur_ms = TD_DTMF_DURATION_MIN;
 	if (dur_ms > TD_DTMF_DURATION_MAX)
 		dur_ms = TD_DTMF_DURATION_MAX;
+	/* Tones need the leg's generator (none when the pool ran out). */
+	if (out_inband(b) && b->dtmf.chan == NULL)
+		return;
 	out_push(&b->dtmf.out, digit, (uint16_t)dur_ms, DTMF_CONV_PAUSE);
-	chan_follow(w, b);
 }
 
 static void
@@ -581,7 +589,10 @@ td_dtmf_xcode_frame(struct td_rtp_session *b, struct td_xcode *x, unsigned int t
 	if (!out_pending(o))
 		return 0;
 	if (out_inband(b)) {
-		out_tone_pcm(&b->dtmf, l->fifo + l->fifo_r, l->frame, l->pcm_rate);
+		if (b->dtmf.chan == NULL)
+			*o = (struct td_dtmf_out){.sent = o->sent};
+		else
+			out_tone_pcm(&b->dtmf, l->fifo + l->fifo_r, l->frame, l->pcm_rate);
 		return 0;
 	}
 	int len = out_event_next(o, l->ts_step, l->clock, l->ptime_ms, payload, &start);
