@@ -53,7 +53,8 @@ usage(FILE *f)
 		   "  --sip-digest L   digest challenges, in order: sha256,md5 (default), md5 or sha256\n"
 		   "  --max-calls N    calls at once before new INVITEs get 503 (default 10000)\n"
 		   "  --media-timeout S  hang up a call after S seconds without RTP (default 60)\n"
-		   "  --no-call-auth   let callers call extensions without credentials (labs, benches)\n"
+		   "  --no-call-auth   let callers call extensions without credentials (labs, benches);\n"
+		   "                   calls out through a trunk still need them\n"
 		   "  --sip-rate-limit N  drop requests beyond N per second from one address (default 0: off)\n"
 		   "  -h, --help       this text\n"
 		   "  --version        the version\n");

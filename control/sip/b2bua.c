@@ -27,6 +27,7 @@
 #include "sip_transport.h"
 #include "sip_uri.h"
 #include "store/users.h"
+#include "trunk.h"
 
 #define CALL_BUCKETS	   16384
 #define CALL_LINGER_MS	   4000
@@ -93,6 +94,9 @@ struct call {
 	char b_branch[40];
 	char b_ruri[256];
 	bool b_provisional, b_final, b_answered, cancel_pending;
+	uint32_t b_inv_cseq;		/* of B's INVITE: 1, more after a challenge */
+	char trunk[TRUNK_NAME_MAX + 1]; /* leg B goes to this trunk */
+	bool b_auth_sent;		/* B's challenge answered (once) */
 	uint64_t b_deadline;
 	/* the 2xx to A, resent until its ACK (RFC 3261 §13.3.1.4) */
 	char *a_2xx;
@@ -768,7 +772,7 @@ send_cancel(struct call *c)
 	 * CSeq number. */
 	memcpy(saved, l->remote_tag, sizeof(saved));
 	l->remote_tag[0] = '\0';
-	len = build_request(l, "CANCEL", c->b_ruri, 1, NULL, c->b_branch, NULL, NULL, 0, buf, sizeof(buf));
+	len = build_request(l, "CANCEL", c->b_ruri, c->b_inv_cseq, NULL, c->b_branch, NULL, NULL, 0, buf, sizeof(buf));
 	memcpy(l->remote_tag, saved, sizeof(saved));
 	if (len > 0)
 		sip_core_request(buf, (size_t)len, SIP_M_CANCEL, c->b_branch, &l->peer, leg_tsx_cb,
@@ -838,10 +842,10 @@ b2bua_hangup(uint32_t call_id, const char *why)
 /* --- leg B: the INVITE out and its responses --- */
 
 static void
-send_b_invite(struct call *c)
+send_b_invite_auth(struct call *c, const char *auth)
 {
 	static char buf[SIP_MAX_MSG];
-	char sdp[4096], extra[512];
+	char sdp[4096], extra[1536];
 	int sdp_len, len;
 
 	struct sdp_session offer = c->a.sdp;
@@ -852,20 +856,50 @@ send_b_invite(struct call *c)
 		return;
 	}
 	strncat(extra, "Allow: " SIP_CORE_ALLOW "\r\n", sizeof(extra) - strlen(extra) - 1);
+	if (auth)
+		strncat(extra, auth, sizeof(extra) - strlen(extra) - 1);
 	new_branch(c->b_branch, sizeof(c->b_branch));
-	c->b.local_cseq = 1;
-	len = build_request(&c->b, "INVITE", c->b_ruri, 1, NULL, c->b_branch, extra, sdp, (size_t)sdp_len, buf,
-			    sizeof(buf));
+	/* §22.2: the retry after a challenge is the same dialog's next CSeq. */
+	c->b.local_cseq = auth ? c->b_inv_cseq + 1 : 1;
+	c->b_inv_cseq = c->b.local_cseq;
+	len = build_request(&c->b, "INVITE", c->b_ruri, c->b_inv_cseq, NULL, c->b_branch, extra, sdp, (size_t)sdp_len,
+			    buf, sizeof(buf));
 	if (len < 0 || sip_core_request(buf, (size_t)len, SIP_M_INVITE, c->b_branch, &c->b.peer, leg_tsx_cb,
 					(uint64_t)c->id << 8 | 1, &c->b_inv) < 0) {
 		call_end(c, 503, "Service Unavailable");
 		return;
 	}
 	c->b_deadline = sip_core_now_ms() + (c->xfer ? XFER_NO_ANSWER : B_INVITE_NO_ANSWER);
-	if (c->xfer)
-		return; /* A is answered already: it hears nothing of this */
+	if (c->xfer || auth)
+		return; /* A is answered already, or has its 100 */
 	c->state = CALL_OUTGOING;
 	respond_a(c, 100, "Trying", NULL, 0);
+}
+
+static void
+send_b_invite(struct call *c)
+{
+	send_b_invite_auth(c, NULL);
+}
+
+/* A trunk's 401/407 to our INVITE: the same INVITE again with the trunk's
+ * credentials, once (RFC 3261 §22.2). False when it cannot be answered. */
+static bool
+trunk_challenge(struct call *c, const struct sip_msg *m)
+{
+	struct sip_auth_client ac = {0};
+	char hdr[1024];
+
+	if (c->trunk[0] == '\0' || c->b_auth_sent || c->xfer || c->state == CALL_ENDED)
+		return false;
+	if (sip_auth_client_parse(m, &ac) < 0 ||
+	    trunk_auth_header(c->trunk, &ac, "INVITE", c->b_ruri, hdr, sizeof(hdr)) < 0)
+		return false;
+	c->b_auth_sent = true;
+	c->b_final = false;
+	c->b_provisional = false;
+	send_b_invite_auth(c, hdr);
+	return true;
 }
 
 static void
@@ -967,7 +1001,7 @@ ack_leg(struct call *c, struct leg *l, uint32_t cseq)
 	int len = build_request(l, "ACK", l->remote_target, cseq, NULL, branch, NULL, NULL, 0, buf, sizeof(buf));
 	if (len < 0)
 		return;
-	if (l->side == 1 && cseq == 1) {
+	if (l->side == 1 && cseq == c->b_inv_cseq) {
 		free(c->b_ack);
 		c->b_ack = malloc((size_t)len);
 		if (c->b_ack) {
@@ -1015,6 +1049,8 @@ b_invite_response(struct call *c, const struct sip_msg *m)
 		return;
 	}
 	c->b_final = true;
+	if ((m->status == 401 || m->status == 407) && trunk_challenge(c, m))
+		return;
 	if (m->status >= 300) {
 		if (c->state != CALL_ENDED) {
 			char reason[64];
@@ -1258,20 +1294,54 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 		sip_core_respond(t, m, 503, "Service Unavailable", NULL, "Retry-After: 5\r\n", NULL, 0);
 		return;
 	}
-	if (cfg.auth_calls && !authorize_caller(t, m, &caller))
-		return;
-	if (sip_uri_parse(m->ruri, &ruri) < 0 || ruri.user.len == 0 ||
-	    sip_str_copy(ruri.user, user, sizeof(user)) < 0) {
+	/* Trunks: a carrier's INVITE (from one of its sources) is for one
+	 * of its DIDs and needs no credentials; a number matching a dial
+	 * prefix goes out through a trunk, only for an authenticated caller,
+	 * even with --no-call-auth. */
+	const struct trunk_cfg *tin = trunk_by_source(&t->peer), *tout = NULL;
+	char dial[TRUNK_NUMBER_LEN + 1] = "";
+	bool authed = false;
+	bool have_user =
+		sip_uri_parse(m->ruri, &ruri) == 0 && ruri.user.len && sip_str_copy(ruri.user, user, sizeof(user)) >= 0;
+	if (tin) {
+		const char *ext = have_user ? trunk_did_ext(tin, user) : NULL;
+		struct sip_uri tu;
+		char to_user[64];
+		/* The number may be in To when the Request-URI is our Contact. */
+		if (ext == NULL && sip_uri_parse(m->to.uri, &tu) == 0 && tu.user.len &&
+		    sip_str_copy(tu.user, to_user, sizeof(to_user)) >= 0)
+			ext = trunk_did_ext(tin, to_user);
+		if (ext == NULL) {
+			st.not_found++;
+			trunk_count(tin->name, TRUNK_NO_DID);
+			sip_core_respond(t, m, 404, "Not Found", NULL, NULL, NULL, 0);
+			return;
+		}
+		snprintf(user, sizeof(user), "%s", ext);
+		have_user = true;
+	} else {
+		if (have_user && td_user_get(user, &callee) < 0)
+			tout = trunk_route_out(user, dial, sizeof(dial));
+		if (cfg.auth_calls || tout) {
+			if (!authorize_caller(t, m, &caller)) {
+				if (tout)
+					trunk_count(tout->name, TRUNK_DENIED_OUT);
+				return;
+			}
+			authed = true;
+		}
+	}
+	if (!have_user) {
 		st.not_found++;
 		sip_core_respond(t, m, 404, "Not Found", NULL, NULL, NULL, 0);
 		return;
 	}
-	if (td_user_get(user, &callee) < 0) {
+	if (tout == NULL && td_user_get(user, &callee) < 0) {
 		st.not_found++;
 		sip_core_respond(t, m, 404, "Not Found", NULL, NULL, NULL, 0);
 		return;
 	}
-	if (registrar_lookup(user, &contact) < 0) {
+	if (tout == NULL && registrar_lookup(user, &contact) < 0) {
 		st.unavailable++;
 		sip_core_respond(t, m, 480, "Temporarily Unavailable", NULL, NULL, NULL, 0);
 		return;
@@ -1324,8 +1394,8 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 	c->a.local_cseq = 0;
 	table_add(&by_dialog, &c->a);
 	table_add(&by_caller, &c->a);
-	snprintf(c->from_user, sizeof(c->from_user), "%s", cfg.auth_calls ? caller.name : "");
-	if (!cfg.auth_calls) {
+	snprintf(c->from_user, sizeof(c->from_user), "%s", authed ? caller.name : "");
+	if (!authed) {
 		struct sip_uri fu;
 		if (sip_uri_parse(m->from.uri, &fu) == 0)
 			sip_str_copy(fu.user, c->from_user, sizeof(c->from_user));
@@ -1334,13 +1404,32 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 
 	/* Leg B: a new dialog toward the callee's newest binding, sent to
 	 * where its REGISTER came from. */
-	snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", contact.uri);
 	sip_core_token(c->b.call_id, 33); /* 128 random bits */
 	strcat(c->b.call_id, "@tongdai");
 	sip_core_token(c->b.local_tag, sizeof(c->b.local_tag));
-	snprintf(c->b.local_uri, sizeof(c->b.local_uri), "%s", c->a.remote_uri);
-	name_addr(&m->to, c->b.remote_uri, sizeof(c->b.remote_uri));
-	c->b.peer = contact.source;
+	if (tout) {
+		/* Toward the carrier: the number at its host, from its account. */
+		char ip[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, tout->addr, ip, sizeof(ip));
+		snprintf(c->b_ruri, sizeof(c->b_ruri), "sip:%s@%s:%u", dial, ip, tout->port);
+		if (tout->user[0])
+			snprintf(c->b.local_uri, sizeof(c->b.local_uri), "<sip:%s@%s>", tout->user, ip);
+		else
+			snprintf(c->b.local_uri, sizeof(c->b.local_uri), "%s", c->a.remote_uri);
+		snprintf(c->b.remote_uri, sizeof(c->b.remote_uri), "<sip:%s@%s>", dial, ip);
+		c->b.peer = (struct sip_peer){.family = AF_INET, .port = tout->port, .transport = SIP_TRANSPORT_UDP};
+		memcpy(c->b.peer.addr, tout->addr, 4);
+		snprintf(c->trunk, sizeof(c->trunk), "%s", tout->name);
+		snprintf(c->to_user, sizeof(c->to_user), "%s", dial);
+		trunk_count(tout->name, TRUNK_CALL_OUT);
+	} else {
+		snprintf(c->b_ruri, sizeof(c->b_ruri), "%s", contact.uri);
+		snprintf(c->b.local_uri, sizeof(c->b.local_uri), "%s", c->a.remote_uri);
+		name_addr(&m->to, c->b.remote_uri, sizeof(c->b.remote_uri));
+		c->b.peer = contact.source;
+		if (tin)
+			trunk_count(tin->name, TRUNK_CALL_IN);
+	}
 	table_add(&by_dialog, &c->b);
 	(void)err;
 
@@ -2015,7 +2104,7 @@ b2bua_stray_response(const struct sip_msg *m)
 	if (l == NULL)
 		return;
 	struct call *c = l->call;
-	if (l->side == 1 && m->cseq == 1 && c->b_ack)
+	if (l->side == 1 && m->cseq == c->b_inv_cseq && c->b_ack)
 		sip_core_send_raw(&l->peer, c->b_ack, c->b_ack_len);
 	else
 		ack_leg(c, l, m->cseq);
