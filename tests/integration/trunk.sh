@@ -3,7 +3,9 @@
 # (a) outbound registration: the carrier's registrar answers 423 with
 #     Min-Expires, then 401; the credentials tongdai sends must verify
 #     (SIPp's verifyauth) for the 200; `show trunks` says registered; the
-#     un-REGISTER of `trunk del` carries credentials that verify too;
+#     un-REGISTER of `trunk del` carries credentials that verify too; a
+#     registrar refusing the password (trunk_registrar.py) gets one
+#     SHA-256 answer and the trunk waits for its back-off;
 # (b) a registered extension dials 9<number>: the carrier gets an INVITE
 #     for <number> from the trunk's account, challenges it with 407, gets
 #     the retry (CSeq 2, same Call-ID, credentials that verify) and answers;
@@ -57,6 +59,23 @@ cli trunk del reg >/dev/null || fail "trunk del reg"
 wait "$REGSRV" || fail "the registrar did not get a verified un-REGISTER: $(tail -5 "$TMP/sipp-registrar.log")"
 [ "$(trunks | json "len(d['trunks'])")" = 0 ] || fail "trunk reg still listed"
 ok "trunk del: un-REGISTER (Expires: 0) with credentials that verify"
+
+# A wrong password: the carrier's 401 is answered once (SHA-256, offered
+# first), the second 401 is a failure, retried only after the back-off.
+ip netns exec "$NS" python3 "$TD_TOP/tests/integration/trunk_registrar.py" "$H" 5094 acct2 not-the-one 4 \
+	>"$TMP/refusing.json" &
+REFUSER=$!
+sleep 0.3
+cli trunk add refused host "$H:5094" user acct2 password not-the-one register yes >/dev/null ||
+	fail "trunk add refused"
+wait "$REFUSER"
+json "d['registers'] == 2 and d['first_without_credentials'] and d['second_sha256_ok']" <"$TMP/refusing.json" |
+	grep -qx True || fail "the refusing registrar saw: $(cat "$TMP/refusing.json")"
+trunks | json "d['trunks'][0]['state'] == 'failed' and d['trunks'][0]['last_code'] == 401 and \
+	20 <= d['trunks'][0]['retry_in'] <= 30" | grep -qx True || fail "refused trunk: $(trunks)"
+cli show trunks | grep -q "failed (401 Unauthorized)" || fail "show trunks text: $(cli show trunks)"
+cli trunk del refused >/dev/null || fail "trunk del refused"
+ok "wrong password: one SHA-256 answer to the 401, then failed (401), next try in 30 s"
 
 # --- the carrier for calls, and the extensions ---
 cli trunk add carrier host "$H:5092" user acct1 password Carrier-Pw1 prefix 9/strip 1 >/dev/null ||
