@@ -480,9 +480,6 @@ slot_new(const struct trunk_cfg *cfg)
 		t->cfg = *cfg;
 		t->expires = cfg->expires;
 		t->backoff_s = TRUNK_RETRY_FIRST_S;
-		sip_core_token(t->call_id, 33);
-		strcat(t->call_id, "@tongdai");
-		sip_core_token(t->from_tag, sizeof(t->from_tag));
 		t->state = cfg->reg ? TRUNK_REG_REGISTERING : TRUNK_REG_OFF;
 		t->next_ms = cfg->reg ? 1 : 0; /* at the next tick */
 		return t;
@@ -754,6 +751,12 @@ reg_send(struct trunk *t, bool unreg, const char *auth)
 	struct sip_peer to = {.family = AF_INET, .port = t->cfg.port, .transport = SIP_TRANSPORT_UDP};
 	char hdr[1024] = "";
 
+	if (t->call_id[0] == '\0') {
+		/* Drawn here, not at load: tokens are random once SIP started. */
+		sip_core_token(t->call_id, 33);
+		strcat(t->call_id, "@tongdai");
+		sip_core_token(t->from_tag, sizeof(t->from_tag));
+	}
 	memcpy(to.addr, t->cfg.addr, 4);
 	inet_ntop(AF_INET, t->cfg.addr, ip, sizeof(ip));
 	sip_core_local_hostport(&to, hp, sizeof(hp));
