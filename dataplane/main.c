@@ -10,7 +10,8 @@
  *
  * Usage: tongdai-dataplane [EAL options] -- [--ip A.B.C.D/N]... [--shm NAME]
  *        [--ring-size N] [--rtp-ports LO-HI] [--sessions N] [--transcoders N]
- *        [--busy-poll | --idle-sleep-us N]
+ *        [--busy-poll | --idle-sleep-us N] [--record-dir DIR] [--recordings N]
+ *        [--record-buffers N]
  * Exit: 0 clean stop, 1 start-up failure, 2 bad options.
  */
 #include <arpa/inet.h>
@@ -37,6 +38,7 @@
 #include "media/xcode.h"
 #include "net/neigh.h"
 #include "port/port.h"
+#include "record/record.h"
 #include "rtp/rtp_session.h"
 #include "worker/worker.h"
 
@@ -48,8 +50,11 @@ static struct {
 	uint32_t ring_size;
 	uint32_t idle_sleep_us;
 	uint32_t rtp_lo, rtp_hi;
-	uint32_t max_sessions; /* per worker; 0: one per even port */
-	uint32_t transcoders;  /* per worker */
+	uint32_t max_sessions;	/* per worker; 0: one per even port */
+	uint32_t transcoders;	/* per worker */
+	const char *record_dir; /* NULL: no recording */
+	uint32_t recordings;	/* per worker */
+	uint32_t record_buffers;
 } opt = {
 	.shm_name = TD_DP_SHM_DEFAULT,
 	.ring_size = TD_DP_RING_SIZE_DEFAULT,
@@ -57,6 +62,8 @@ static struct {
 	.rtp_lo = 30000,
 	.rtp_hi = 39999,
 	.transcoders = TD_XCODE_DEFAULT,
+	.recordings = TD_REC_SLOTS_DEFAULT,
+	.record_buffers = TD_REC_BUFFERS_DEFAULT,
 };
 
 static volatile sig_atomic_t quit;
@@ -83,9 +90,12 @@ usage(FILE *f)
 		"  --transcoders N    transcoding pairs per worker at most, 0 .. %u (default %u)\n"
 		"  --idle-sleep-us N  idle workers sleep N us between polls (default 100)\n"
 		"  --busy-poll        idle workers spin (production; same as --idle-sleep-us 0)\n"
+		"  --record-dir DIR   write recordings under DIR (default: recording refused)\n"
+		"  --recordings N     live recordings per worker at most, 1 .. 1024 (default %u)\n"
+		"  --record-buffers N recording tap buffers, all workers, 64 .. 1048576 (default %u)\n"
 		"  -h, --help         this text\n"
 		"EAL options are DPDK's own, e.g. -l 0,1 --no-huge -m 256 --vdev net_af_packet0,iface=veth0\n",
-		TD_DP_RING_SIZE_DEFAULT, TD_XCODE_MAX, TD_XCODE_DEFAULT);
+		TD_DP_RING_SIZE_DEFAULT, TD_XCODE_MAX, TD_XCODE_DEFAULT, TD_REC_SLOTS_DEFAULT, TD_REC_BUFFERS_DEFAULT);
 }
 
 static int
@@ -130,11 +140,19 @@ static int
 parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"ip", required_argument, NULL, 'i'},	       {"shm", required_argument, NULL, 's'},
-		{"ring-size", required_argument, NULL, 'r'},   {"idle-sleep-us", required_argument, NULL, 'I'},
-		{"busy-poll", no_argument, NULL, 'b'},	       {"help", no_argument, NULL, 'h'},
-		{"rtp-ports", required_argument, NULL, 'p'},   {"sessions", required_argument, NULL, 'S'},
-		{"transcoders", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
+		{"ip", required_argument, NULL, 'i'},
+		{"shm", required_argument, NULL, 's'},
+		{"ring-size", required_argument, NULL, 'r'},
+		{"idle-sleep-us", required_argument, NULL, 'I'},
+		{"busy-poll", no_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{"rtp-ports", required_argument, NULL, 'p'},
+		{"sessions", required_argument, NULL, 'S'},
+		{"transcoders", required_argument, NULL, 'T'},
+		{"record-dir", required_argument, NULL, 'R'},
+		{"recordings", required_argument, NULL, 'N'},
+		{"record-buffers", required_argument, NULL, 'B'},
+		{NULL, 0, NULL, 0},
 	};
 	uint16_t n_ip = 0;
 	int c;
@@ -195,6 +213,26 @@ parse_args(int argc, char **argv)
 		case 'T':
 			if (parse_u32(optarg, &opt.transcoders) < 0 || opt.transcoders > TD_XCODE_MAX) {
 				fprintf(stderr, PROG ": bad --transcoders '%s' (0 .. %u)\n", optarg, TD_XCODE_MAX);
+				return -EINVAL;
+			}
+			break;
+		case 'R':
+			if (optarg[0] == '\0') {
+				fprintf(stderr, PROG ": bad --record-dir '' (a directory)\n");
+				return -EINVAL;
+			}
+			opt.record_dir = optarg;
+			break;
+		case 'N':
+			if (parse_u32(optarg, &opt.recordings) < 0 || opt.recordings == 0 || opt.recordings > 1024) {
+				fprintf(stderr, PROG ": bad --recordings '%s' (1 .. 1024)\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'B':
+			if (parse_u32(optarg, &opt.record_buffers) < 0 || opt.record_buffers < 64 ||
+			    opt.record_buffers > (1u << 20)) {
+				fprintf(stderr, PROG ": bad --record-buffers '%s' (64 .. 1048576)\n", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -273,6 +311,11 @@ workers_prepare(struct td_dp_shm *shm, uint16_t n_workers, struct rte_mempool *m
 	 * libraries allocate when they initialise. */
 	if (ret == 0)
 		ret = td_media_init(workers, n_workers, opt.transcoders, mp, shm);
+	if (ret == 0 &&
+	    (ret = td_rec_init(workers, n_workers, opt.record_dir, opt.recordings, opt.record_buffers)) < 0) {
+		fprintf(stderr, PROG ": cannot record in --record-dir %s: %s\n", opt.record_dir, strerror(-ret));
+		return ret;
+	}
 	for (uint16_t i = 0; ret == 0 && i < n_workers; i++) {
 		char name[RTE_RING_NAMESIZE];
 		snprintf(name, sizeof(name), "td_handoff_%u", i);
@@ -294,6 +337,7 @@ workers_release(uint16_t n_workers)
 	td_rtp_fini(workers, n_workers);
 	td_neigh_fini(workers, n_workers);
 	td_media_fini(workers, n_workers);
+	td_rec_fini(workers, n_workers);
 	for (uint16_t i = 0; i < n_workers; i++) {
 		struct rte_mbuf *m = NULL;
 		while (handoff[i] && rte_ring_dequeue(handoff[i], (void **)&m) == 0)
@@ -352,6 +396,13 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* A file-size limit ends a recording as a full disk does (EFBIG),
+	 * not the process. */
+	signal(SIGXFSZ, SIG_IGN);
+	if ((ret = td_recorder_start()) < 0) {
+		fprintf(stderr, PROG ": cannot start the recorder thread: %s\n", strerror(-ret));
+		goto out;
+	}
 
 	unsigned int lcore, w = 0;
 	RTE_LCORE_FOREACH_WORKER (lcore) {
@@ -392,6 +443,7 @@ main(int argc, char **argv)
 	status = 0;
 	td_worker_stop();
 	rte_eal_mp_wait_lcore();
+	td_recorder_stop();
 out:
 	/* The segment goes first: readers must not see a dataplane that is
 	 * no longer serving. */

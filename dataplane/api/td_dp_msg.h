@@ -31,6 +31,10 @@ enum td_dp_msg_type {
 	TD_DP_CMD_SESSION_DUMP = 7,	/* one EVT_SESSION_DUMP each, then ack: count */
 	TD_DP_CMD_DTMF_DETECT = 8,	/* body: dtmf_detect */
 	TD_DP_CMD_DTMF_SEND = 9,	/* body: dtmf_send; ack when queued */
+	TD_DP_CMD_RECORD_START = 14,	/* body: rec_start; ack: accepted (file errors: EVT_RECORD) */
+	TD_DP_CMD_RECORD_PAUSE = 15,	/* body: rec_ref (pause 1: pause, 0: resume) */
+	TD_DP_CMD_RECORD_STOP = 16,	/* body: rec_ref; one EVT_RECORD (done) per file once closed */
+	TD_DP_CMD_RECORD_STATUS = 17,	/* one EVT_RECORD per live recording, then ack: count */
 
 	/* events, worker -> control */
 	TD_DP_EVT_ACK = 0x8000,
@@ -39,6 +43,7 @@ enum td_dp_msg_type {
 	TD_DP_EVT_SOURCE_CHANGED = 0x8003, /* body: sevt: latch moved */
 	TD_DP_EVT_MEDIA_TIMEOUT = 0x8004,  /* body: sevt: no RTP for the timeout */
 	TD_DP_EVT_DTMF = 0x8005,	   /* body: dtmf: one key press received */
+	TD_DP_EVT_RECORD = 0x8007,	   /* body: rec: a recording's file done, or its status */
 };
 
 /*
@@ -189,6 +194,63 @@ struct td_dp_cmd_dtmf_send {
 	char digits[TD_DP_DTMF_DIGITS_MAX]; /* NUL-terminated unless full */
 };
 
+/* What a recording writes (TD_DP_CMD_RECORD_START). */
+enum td_dp_rec_mode {
+	TD_DP_REC_STEREO = 1, /* one file: customer left, agent right */
+	TD_DP_REC_MONO = 2,   /* one file: both mixed */
+	TD_DP_REC_BOTH = 3,   /* the stereo file, and the mono one named <name>-mono.wav */
+};
+
+#define TD_DP_REC_NAME_MAX 80
+
+/* TD_DP_CMD_RECORD_START, sent to the worker owning both sessions. The
+ * name is relative to the dataplane's --record-dir: letters, digits, '.',
+ * '_', '-' and '/' between components; no "..", no leading '/', NUL
+ * within TD_DP_REC_NAME_MAX (-EINVAL otherwise). -ENOENT: a session
+ * unknown; -EBUSY: a session already recorded or the id in use; -ENOSPC:
+ * no recording slot or buffer left; -ENOTSUP: the dataplane records
+ * nowhere (no --record-dir). A file that cannot be created is reported by
+ * an EVT_RECORD with state DONE and the error. */
+struct td_dp_cmd_rec_start {
+	uint32_t rec_id;   /* control's, nonzero, unique among live recordings */
+	uint32_t customer; /* session heard on the left; 0: none */
+	uint32_t agent;	   /* session heard on the right; 0: none (one at least) */
+	uint8_t mode;	   /* enum td_dp_rec_mode */
+	uint8_t reserved[3];
+	char name[TD_DP_REC_NAME_MAX];
+};
+
+/* TD_DP_CMD_RECORD_PAUSE / RECORD_STOP. -ENOENT: no such live recording. */
+struct td_dp_cmd_rec_ref {
+	uint32_t rec_id;
+	uint32_t pause; /* PAUSE: 1 pause (silence written meanwhile), 0 resume */
+};
+
+enum td_dp_rec_state {
+	TD_DP_REC_ACTIVE = 1,
+	TD_DP_REC_PAUSED = 2,
+	TD_DP_REC_STOPPING = 3, /* stopped or failed; files being closed */
+	TD_DP_REC_DONE = 4,	/* this file is closed */
+};
+
+/* TD_DP_EVT_RECORD: one per file when it is closed (state DONE), or one
+ * per live recording answering RECORD_STATUS. */
+struct td_dp_evt_rec {
+	uint32_t rec_id;
+	uint8_t state;	      /* enum td_dp_rec_state */
+	uint8_t file;	      /* 0: the stereo (or only) file; 1: the mono file of BOTH */
+	uint8_t complete;     /* DONE: 1 written to the end; 0 ended early by error */
+	uint8_t files;	      /* files this recording writes: 1, or 2 for BOTH */
+	int32_t error;	      /* DONE incomplete: -errno that ended it (-ENOSPC, -EIO, -EFBIG, -ENOENT...) */
+	uint32_t duration_ms; /* audio in the file */
+	uint64_t bytes;	      /* file size on disk, header included */
+	uint32_t gaps;	      /* received packets that could not be recorded (see docs/recording.md) */
+	uint32_t customer;
+	uint32_t agent;
+	uint32_t reserved;
+	uint8_t sha256[32]; /* DONE: of the file as closed */
+};
+
 #define TD_DP_MSG_BODY (TD_DP_MSG_SIZE - sizeof(struct td_dp_msg_hdr))
 
 struct td_dp_msg {
@@ -204,6 +266,9 @@ struct td_dp_msg {
 		struct td_dp_evt_dtmf dtmf;
 		struct td_dp_cmd_dtmf_detect dtmf_detect;
 		struct td_dp_cmd_dtmf_send dtmf_send;
+		struct td_dp_cmd_rec_start rec_start;
+		struct td_dp_cmd_rec_ref rec_ref;
+		struct td_dp_evt_rec rec;
 	};
 };
 
@@ -213,6 +278,8 @@ _Static_assert(sizeof(struct td_dp_evt_dump) <= TD_DP_MSG_BODY, "dump event must
 _Static_assert(sizeof(struct td_dp_evt_dtmf) <= TD_DP_MSG_BODY, "DTMF event must fit the message body");
 _Static_assert(sizeof(struct td_dp_cmd_dtmf_detect) <= TD_DP_MSG_BODY, "DTMF detect must fit the message body");
 _Static_assert(sizeof(struct td_dp_cmd_dtmf_send) <= TD_DP_MSG_BODY, "DTMF send must fit the message body");
+_Static_assert(sizeof(struct td_dp_cmd_rec_start) <= TD_DP_MSG_BODY, "record start must fit the message body");
+_Static_assert(sizeof(struct td_dp_evt_rec) <= TD_DP_MSG_BODY, "record event must fit the message body");
 _Static_assert(TD_DP_MSG_SIZE % 4 == 0, "rte_ring elem size must be a multiple of 4");
 
 static inline void

@@ -22,6 +22,7 @@
 #include "media/dtmf.h"
 #include "media/media.h"
 #include "net/neigh.h"
+#include "record/record.h"
 #include "rtcp.h"
 #include "rtp_hdr.h"
 #include "rtp_session.h"
@@ -267,6 +268,10 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	s->st->duplicates = s->rx.duplicates;
 
 	bool telev = s->p.tel_event_pt && ri.pt == s->p.tel_event_pt;
+	/* Recording taps what arrived, before relay or transcoding; key
+	 * presses are not audio. */
+	if (unlikely(s->rec_slot1) && !telev)
+		td_rec_tap_slow(w, s, payload, &ri, now);
 	if (telev) {
 		/* RFC 4733: one event per key press; bad ones go no further,
 		 * good ones are relayed, or re-made by a transcoding pair. */

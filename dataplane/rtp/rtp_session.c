@@ -21,6 +21,7 @@
 #include "media/dtmf.h"
 #include "media/media.h"
 #include "media/xcode.h"
+#include "record/record.h"
 #include "rtp_session.h"
 #include "worker/worker.h"
 
@@ -275,6 +276,7 @@ ctl_session_destroy(struct td_worker *w, const struct td_dp_msg *cmd, struct td_
 		return ret;
 	sess_unbridge(w, s);
 	td_dtmf_session_end(w, s);
+	td_rec_session_end(w, s);
 	s->id = 0;
 	td_dp_seq_begin(&s->st->seq);
 	s->st->session = 0;

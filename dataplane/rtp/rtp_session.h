@@ -70,6 +70,8 @@ struct td_rtp_session {
 	struct td_xcode *xc;	  /* transcoder of its pair (media/xcode.h); NULL: relay */
 	uint8_t xc_leg;		  /* which of its legs this session is */
 	struct td_dtmf_sess dtmf; /* digits received and sent (media/dtmf.h) */
+	uint16_t rec_slot1;	  /* recording slot + 1 (record/record.h); 0: not recorded */
+	uint8_t rec_side;	  /* 0 customer, 1 agent */
 };
 
 struct td_rtp_table {

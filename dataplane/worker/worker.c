@@ -20,6 +20,7 @@
 #include "ctl/ctl.h"
 #include "drop.h"
 #include "media/media.h"
+#include "record/record.h"
 #include "net/neigh.h"
 #include "net/net.h"
 #include "rtp/rtp_session.h"
@@ -120,6 +121,7 @@ td_worker_main(void *arg)
 			w->st->loops = loops;
 			td_media_reclaim(w);
 			got += td_ctl_poll(w);
+			got += td_rec_poll(w);
 			td_neigh_drain(w);
 			td_rtp_timeout_scan(w, TD_TIMEOUT_SCAN);
 			td_dp_seq_end(&w->st->seq);

@@ -29,6 +29,7 @@ struct td_txbuf {
 struct td_rtp_table;
 struct td_neigh;
 struct td_media;
+struct td_rec_worker;
 
 struct td_worker {
 	uint16_t index;
@@ -39,6 +40,7 @@ struct td_worker {
 	uint32_t idle_sleep_us;		    /* 0: busy-poll */
 	struct td_rtp_table *rtp;	    /* media sessions of this worker's ports */
 	struct td_neigh *neigh;		    /* neighbours this worker knows */
+	struct td_rec_worker *rec;	    /* recording slots and rings (record/record.h) */
 	struct td_media *media;		    /* transcoders and the media tick (media/media.h) */
 	struct rte_ring *handoff;	    /* packets other workers received for us */
 	struct rte_ring *const *handoff_to; /* every worker's handoff ring */

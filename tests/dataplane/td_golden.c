@@ -20,6 +20,9 @@
  *   run [N]       take N packets (all that are left without N)
  *   sleep MS      wait, then scan every session for media timeout
  *   wait MS       let MS pass with the media tick running (no packets)
+ *   recdir DIR    record under DIR (before anything else; starts the recorder thread)
+ *   record ID CUSTOMER|- AGENT|- NAME [stereo|mono|both]   TD_DP_CMD_RECORD_START
+ *   recpause ID | recresume ID | recstop ID | recstatus
  * After every packet and every sleep the media tick runs if it is due, and
  * after every command the main lcore's share of the transcoder pool.
  * The report holds the port's MAC, every command's result, every event, the
@@ -48,6 +51,7 @@
 #include "net/neigh.h"
 #include "net/net.h"
 #include "port/port.h"
+#include "record/record.h"
 #include "rtp/rtp_session.h"
 #include "worker/worker.h"
 
@@ -119,6 +123,8 @@ evt_name(uint16_t type)
 		return "media_timeout";
 	case TD_DP_EVT_DTMF:
 		return "dtmf";
+	case TD_DP_EVT_RECORD:
+		return "record";
 	}
 	return "unknown";
 }
@@ -147,6 +153,20 @@ drain_events(struct td_dp_msg *last_ack)
 			json_object_set_new(e, "duration_ms", json_integer(m.dtmf.duration_ms));
 			json_object_set_new(e, "rtp_ts", json_integer(m.dtmf.rtp_ts));
 			json_object_set_new(e, "end_seen", json_boolean(m.dtmf.end_seen));
+		} else if (m.hdr.type == TD_DP_EVT_RECORD) {
+			char hex[65];
+			for (int i = 0; i < 32; i++)
+				snprintf(hex + 2 * i, 3, "%02x", m.rec.sha256[i]);
+			json_object_set_new(e, "id", json_integer(m.rec.rec_id));
+			json_object_set_new(e, "state", json_integer(m.rec.state));
+			json_object_set_new(e, "file", json_integer(m.rec.file));
+			json_object_set_new(e, "files", json_integer(m.rec.files));
+			json_object_set_new(e, "complete", json_boolean(m.rec.complete));
+			json_object_set_new(e, "error", json_integer(m.rec.error));
+			json_object_set_new(e, "bytes", json_integer((json_int_t)m.rec.bytes));
+			json_object_set_new(e, "duration_ms", json_integer(m.rec.duration_ms));
+			json_object_set_new(e, "gaps", json_integer(m.rec.gaps));
+			json_object_set_new(e, "sha256", json_string(hex));
 		} else if (m.hdr.type == TD_DP_EVT_SESSION_DUMP) {
 			json_object_set_new(e, "session", json_string(name_of(m.dump.session)));
 			json_object_set_new(e, "peer", json_string(m.dump.peer ? name_of(m.dump.peer) : ""));
@@ -172,6 +192,7 @@ command(struct td_dp_msg *cmd, struct td_dp_msg *ack)
 	if (td_dp_msg_send(w.cmd, cmd) < 0)
 		die("%s", "command ring full");
 	td_ctl_poll(&w);
+	td_rec_poll(&w);
 	td_media_service(&w, 1);
 	td_media_reclaim(&w);
 	return drain_events(ack);
@@ -251,6 +272,7 @@ run_packets(unsigned int n)
 			td_worker_flush(&w, 0);
 		td_dp_seq_end(&w.st->seq);
 		td_media_tick(&w, rte_rdtsc());
+		td_rec_poll(&w);
 		drain_events(NULL);
 	}
 }
@@ -266,7 +288,7 @@ scenario_line(char *line)
 	for (char *s = strtok(line, " \t\r\n"); s && n < 32; s = strtok(NULL, " \t\r\n"))
 		tok[n++] = s;
 	if (n == 0 || tok[0][0] == '#' || strcmp(tok[0], "ip") == 0 || strcmp(tok[0], "ports") == 0 ||
-	    strcmp(tok[0], "transcoders") == 0)
+	    strcmp(tok[0], "transcoders") == 0 || strcmp(tok[0], "recdir") == 0)
 		return;
 	json_t *rec = json_pack("{s:s}", "cmd", tok[0]);
 
@@ -331,6 +353,34 @@ scenario_line(char *line)
 				die("unknown dtmf option '%s'", tok[i]);
 		}
 		res = command(&cmd, &ack);
+	} else if (strcmp(tok[0], "record") == 0) {
+		if (n < 5)
+			die("%s", "record ID CUSTOMER|- AGENT|- NAME [stereo|mono|both]");
+		td_dp_msg_init(&cmd, TD_DP_CMD_RECORD_START, 0);
+		cmd.rec_start.rec_id = (uint32_t)strtoul(tok[1], NULL, 0);
+		cmd.rec_start.customer = strcmp(tok[2], "-") ? id_of(tok[2]) : 0;
+		cmd.rec_start.agent = strcmp(tok[3], "-") ? id_of(tok[3]) : 0;
+		snprintf(cmd.rec_start.name, sizeof(cmd.rec_start.name), "%s", tok[4]);
+		cmd.rec_start.mode = TD_DP_REC_STEREO;
+		if (n > 5)
+			cmd.rec_start.mode = strcmp(tok[5], "mono") == 0     ? TD_DP_REC_MONO
+					     : strcmp(tok[5], "both") == 0   ? TD_DP_REC_BOTH
+					     : strcmp(tok[5], "stereo") == 0 ? TD_DP_REC_STEREO
+									     : 0;
+		res = command(&cmd, &ack);
+	} else if (strcmp(tok[0], "recpause") == 0 || strcmp(tok[0], "recresume") == 0 ||
+		   strcmp(tok[0], "recstop") == 0) {
+		if (n < 2)
+			die("%s: ID", tok[0]);
+		td_dp_msg_init(&cmd, strcmp(tok[0], "recstop") == 0 ? TD_DP_CMD_RECORD_STOP : TD_DP_CMD_RECORD_PAUSE,
+			       0);
+		cmd.rec_ref.rec_id = (uint32_t)strtoul(tok[1], NULL, 0);
+		cmd.rec_ref.pause = strcmp(tok[0], "recpause") == 0;
+		res = command(&cmd, &ack);
+	} else if (strcmp(tok[0], "recstatus") == 0) {
+		td_dp_msg_init(&cmd, TD_DP_CMD_RECORD_STATUS, 0);
+		res = command(&cmd, &ack);
+		json_object_set_new(rec, "count", json_integer(ack.ack.count));
 	} else if (strcmp(tok[0], "dump") == 0) {
 		td_dp_msg_init(&cmd, TD_DP_CMD_SESSION_DUMP, 0);
 		res = command(&cmd, &ack);
@@ -343,6 +393,7 @@ scenario_line(char *line)
 		while (rte_rdtsc() < end) {
 			usleep(2000);
 			td_media_tick(&w, rte_rdtsc());
+			td_rec_poll(&w);
 			drain_events(NULL);
 		}
 		res = 0;
@@ -405,6 +456,7 @@ main(int argc, char **argv)
 	char vdev[1200], prefix[64], line[512];
 	uint32_t ip = 0, lo = 30000, hi = 30099, transcoders = 4;
 	uint8_t plen = 24;
+	char recdir[256] = "";
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: td-golden SCENARIO IN.pcap OUT.pcap REPORT.json\n");
@@ -421,6 +473,7 @@ main(int argc, char **argv)
 		}
 		sscanf(line, "ports %u-%u", &lo, &hi);
 		sscanf(line, "transcoders %u", &transcoders);
+		sscanf(line, "recdir %255s", recdir);
 	}
 	load_times(argv[2]);
 
@@ -467,6 +520,8 @@ main(int argc, char **argv)
 	if (td_rtp_init(&w, 1, (uint16_t)lo, (uint16_t)hi, 0, shm) < 0 || td_neigh_init(&w, 1, mp) < 0 ||
 	    td_media_init(&w, 1, transcoders, mp, shm) < 0)
 		die("%s", "worker set-up");
+	if (recdir[0] && (td_rec_init(&w, 1, recdir, 4, 1024) < 0 || td_recorder_start() < 0))
+		die("cannot record in %s", recdir);
 
 	j_cmds = json_array();
 	j_events = json_array();
@@ -476,6 +531,10 @@ main(int argc, char **argv)
 		scenario_line(line);
 	fclose(sc);
 
+	/* The recorder closes what is still open, as a stopping dataplane's does. */
+	td_recorder_stop();
+	td_rec_poll(&w);
+	drain_events(NULL);
 	struct td_dp_worker_stats ws;
 	td_dp_stats_read(w.st, &ws);
 	json_t *drops = json_object(), *sess = json_object();
@@ -498,6 +557,7 @@ main(int argc, char **argv)
 
 	td_port_close_all(); /* flushes the tx pcap */
 	td_media_fini(&w, 1);
+	td_rec_fini(&w, 1);
 	td_dp_shm_close(shm);
 	rte_eal_cleanup();
 	return 0;
