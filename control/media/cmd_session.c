@@ -18,8 +18,8 @@
 #include "mgmt/mgmt.h"
 #include "quality.h"
 
-#define SESSION_ARGS                                                                                           \
-	"[remote IP:PORT] [strict] [pts PT,..] [tel PT] [clock HZ] [ptime MS] [timeout S] [learn N] [ssrc N] " \
+#define SESSION_ARGS                                                                                                  \
+	"[remote IP:PORT] [strict] [jbuf] [pts PT,..] [tel PT] [clock HZ] [ptime MS] [timeout S] [learn N] [ssrc N] " \
 	"[tag N] [codec NAME[/RATE]] [codec-pt PT]"
 
 static int
@@ -43,6 +43,10 @@ parse_opts(int argc, char **argv, struct td_dp_cmd_session *p, int32_t *worker, 
 		uint32_t v;
 		if (strcmp(k, "strict") == 0) {
 			p->flags |= TD_DP_SESS_F_STRICT_SOURCE;
+			continue;
+		}
+		if (strcmp(k, "jbuf") == 0) {
+			p->flags |= TD_DP_SESS_F_JITTER_BUFFER;
 			continue;
 		}
 		if (i + 1 >= argc) {
@@ -390,16 +394,17 @@ session_json(uint32_t worker, const struct td_dp_session_stats *s, struct td_qua
 	};
 	td_quality_estimate(&in, q);
 	static const char *const latch[] = {"learning", "latched", "locked"};
-	json_t *j = json_pack("{s:I,s:i,s:i,s:I,s:I,s:s,s:i,s:s,s:s,s:i,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	json_t *j = json_pack("{s:I,s:i,s:i,s:I,s:I,s:s,s:i,s:s,s:s,s:i,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			      "session", (json_int_t)s->session, "port", TD_DP_SESSION_PORT(s->session), "worker",
 			      worker, "call_tag", (json_int_t)s->call_tag, "peer", (json_int_t)s->peer, "remote",
 			      ip_str(s->remote_ip, a), "remote_port", s->remote_port, "latch",
 			      latch[s->latched < 3 ? s->latched : 0], "source", ip_str(s->latched_ip, b), "source_port",
-			      s->latched_port, "strict", (s->flags & TD_DP_SESS_F_STRICT_SOURCE) != 0, "rtp_rx_pkts",
-			      (json_int_t)s->rtp_rx_pkts, "rtp_rx_bytes", (json_int_t)s->rtp_rx_bytes, "rtp_tx_pkts",
-			      (json_int_t)s->rtp_tx_pkts, "rtp_tx_bytes", (json_int_t)s->rtp_tx_bytes, "rtcp_rx_pkts",
-			      (json_int_t)s->rtcp_rx_pkts, "rtcp_tx_pkts", (json_int_t)s->rtcp_tx_pkts, "dropped",
-			      (json_int_t)s->dropped, "src_rejected", (json_int_t)s->src_rejected);
+			      s->latched_port, "strict", (s->flags & TD_DP_SESS_F_STRICT_SOURCE) != 0, "jitter_buffer",
+			      (s->flags & TD_DP_SESS_F_JITTER_BUFFER) != 0, "rtp_rx_pkts", (json_int_t)s->rtp_rx_pkts,
+			      "rtp_rx_bytes", (json_int_t)s->rtp_rx_bytes, "rtp_tx_pkts", (json_int_t)s->rtp_tx_pkts,
+			      "rtp_tx_bytes", (json_int_t)s->rtp_tx_bytes, "rtcp_rx_pkts", (json_int_t)s->rtcp_rx_pkts,
+			      "rtcp_tx_pkts", (json_int_t)s->rtcp_tx_pkts, "dropped", (json_int_t)s->dropped,
+			      "src_rejected", (json_int_t)s->src_rejected);
 	json_object_update_new(
 		j, json_pack("{s:I,s:i,s:f,s:I,s:I,s:i,s:i,s:f,s:i,s:i,s:f,s:f,s:b,s:I,s:I,s:i,s:i}", "expected",
 			     (json_int_t)s->expected, "lost", s->lost, "loss_pct", in.loss_pct, "misordered",
@@ -503,8 +508,9 @@ cmd_show_session(struct td_mgmt_req *req, int argc, char **argv)
 	size_t off = 0;
 	APPEND("session %u: worker %d, port %u (RTCP %u), call %u, peer %u\n", id, w, TD_DP_SESSION_PORT(id),
 	       TD_DP_SESSION_PORT(id) + 1, s.call_tag, s.peer);
-	APPEND("  remote %s:%u%s, source %s:%u (%s)\n", ip_str(s.remote_ip, a), s.remote_port,
-	       (s.flags & TD_DP_SESS_F_STRICT_SOURCE) ? " strict" : "", ip_str(s.latched_ip, b), s.latched_port,
+	APPEND("  remote %s:%u%s%s, source %s:%u (%s)\n", ip_str(s.remote_ip, a), s.remote_port,
+	       (s.flags & TD_DP_SESS_F_STRICT_SOURCE) ? " strict" : "",
+	       (s.flags & TD_DP_SESS_F_JITTER_BUFFER) ? " jbuf" : "", ip_str(s.latched_ip, b), s.latched_port,
 	       json_string_value(json_object_get(j, "latch")));
 	APPEND("  rtp in %llu pkts %llu bytes, out %llu pkts %llu bytes; rtcp in %llu, out %llu\n",
 	       (unsigned long long)s.rtp_rx_pkts, (unsigned long long)s.rtp_rx_bytes, (unsigned long long)s.rtp_tx_pkts,

@@ -596,6 +596,8 @@ dp_session_params(struct call *c, struct leg *l, struct td_dp_msg *m, uint16_t t
 	if (l->codec[0]) {
 		memcpy(m->sess.codec, l->codec, sizeof(m->sess.codec));
 		m->sess.codec_pt = l->codec_pt;
+		/* What we decode waits in a jitter buffer first. */
+		m->sess.flags |= TD_DP_SESS_F_JITTER_BUFFER;
 	}
 	if (l->have_sdp) {
 		const struct sdp_media *a = &l->sdp.audio;

@@ -55,6 +55,7 @@ enum td_dp_msg_type {
 
 enum td_dp_sess_flags {
 	TD_DP_SESS_F_STRICT_SOURCE = 1 << 0, /* only the signalled remote address may latch */
+	TD_DP_SESS_F_JITTER_BUFFER = 1 << 1, /* transcoding: its packets wait in a jitter buffer before decode */
 };
 
 struct td_dp_msg_hdr {

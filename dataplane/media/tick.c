@@ -26,6 +26,8 @@
 
 TD_DROP_REGISTER(xcode_encode_error)
 TD_DROP_REGISTER(xcode_no_mbuf)
+TD_DROP_REGISTER(xcode_decode_error) /* a payload the codec refused */
+TD_DROP_REGISTER(xcode_queue_full)   /* more PCM queued than TD_XCODE_FIFO */
 
 #define XCODE_PAYLOAD_MAX 1400 /* one frame of any codec at TD_XCODE_PTIME_MAX fits */
 
@@ -49,6 +51,7 @@ td_media_init(struct td_worker *workers, uint16_t n_workers, uint32_t max, struc
 		if (ret < 0)
 			return ret;
 		md->tick_tsc = rte_get_tsc_hz() / 1000 * TD_MEDIA_TICK_MS;
+		td_xcode_set_tsc_hz(rte_get_tsc_hz());
 		struct td_dp_worker_stats *st = td_dp_shm_stats(shm, i);
 		td_dp_seq_begin(&st->seq);
 		st->transcoders_max = max;
@@ -85,6 +88,32 @@ td_media_reclaim(struct td_worker *w)
 {
 	if (w->media)
 		td_xcode_pool_reclaim(w->media->pool);
+}
+
+/* The frames of leg `from` due now, out of its jitter buffer: decoded
+ * (lost ones concealed) and queued toward the other leg; in-band digits
+ * looked for in the audio. */
+static void
+play_leg(struct td_worker *w, struct td_xcode *x, unsigned int from, uint64_t now)
+{
+	struct td_rtp_session *s = &w->rtp->s[x->leg[from].slot];
+	uint32_t ts;
+	int n;
+
+	while ((n = td_xcode_play(w->media->pool, x, from, now, &ts)) != -EAGAIN) {
+		if (n < 0) {
+			/* The packet was counted in; its frame is lost. */
+			w->st->drops[n == -ENOBUFS ? td_drop_xcode_queue_full : td_drop_xcode_decode_error]++;
+			td_dp_seq_begin(&s->st->seq);
+			s->st->dropped++;
+			td_dp_seq_end(&s->st->seq);
+			continue;
+		}
+		unsigned int pcm_n;
+		const int16_t *pcm = td_xcode_decoded(w->media->pool, &pcm_n);
+		if (pcm_n)
+			td_dtmf_xcode_audio(w, s, x, from, ts, pcm, pcm_n, x->leg[from].pcm_rate, (unsigned int)n);
+	}
 }
 
 /* Every full frame toward leg `to` of x: encode, packetise, send. */
@@ -171,6 +200,8 @@ td_media_tick(struct td_worker *w, uint64_t now)
 	md->next_tick = now + md->tick_tsc;
 	td_dp_seq_begin(&w->st->seq);
 	for (uint32_t i = 0; i < n; i++) {
+		play_leg(w, active[i], 0, now);
+		play_leg(w, active[i], 1, now);
 		sent += tick_leg(w, active[i], 0, now);
 		sent += tick_leg(w, active[i], 1, now);
 	}

@@ -53,6 +53,8 @@ struct td_xcode_pool {
 	} k[TD_XCODE_KINDS_MAX];
 	struct td_xcode_elem *elems;
 	uint32_t n_elems;
+	uint8_t *jb_mem; /* two jitter buffers per transcoder, jb_stride bytes each */
+	size_t jb_stride;
 	struct rte_ring *recycle; /* worker -> main lcore */
 	struct rte_ring *ready;	  /* main lcore -> worker */
 	int16_t pcm[TD_XCODE_SCRATCH];
@@ -149,6 +151,7 @@ td_xcode_pool_free(struct td_xcode_pool *pool)
 	rte_ring_free(pool->recycle);
 	rte_ring_free(pool->ready);
 	rte_free(pool->elems);
+	rte_free(pool->jb_mem);
 	rte_free(pool->active);
 	rte_free(pool->free_xc);
 	rte_free(pool->xc);
@@ -159,6 +162,39 @@ static void *
 zalloc(const char *what, size_t n, size_t size, int socket)
 {
 	return rte_zmalloc_socket(what, n * size, 64, socket);
+}
+
+static uint64_t tsc_hz = 1000000000;
+
+void
+td_xcode_set_tsc_hz(uint64_t hz)
+{
+	tsc_hz = hz;
+}
+
+/* A leg's jitter buffer: frames of its ptime, room for a packet of any
+ * codec here at that ptime (G.711 and G.722 take 8 octets a ms; Opus
+ * fits in the margin). */
+static struct td_jbuf_cfg
+jb_cfg(uint32_t clock, uint16_t ptime_ms)
+{
+	return (struct td_jbuf_cfg){.clock_rate = clock,
+				    .frame_ticks = clock / 1000 * ptime_ms,
+				    .max_payload = (uint16_t)(8 * ptime_ms + 160)};
+}
+
+/* Bytes for the largest buffer any ptime allowed needs (slots depend on
+ * the ptime, not the clock). */
+static size_t
+jb_stride(void)
+{
+	size_t max = 0;
+	for (uint16_t ptime = 10; ptime <= TD_XCODE_PTIME_MAX; ptime += 10) {
+		struct td_jbuf_cfg c = jb_cfg(8000, ptime);
+		size_t n = td_jbuf_size(&c);
+		max = n > max ? n : max;
+	}
+	return (max + 63) & ~(size_t)63;
 }
 
 struct td_xcode_pool *
@@ -188,11 +224,14 @@ td_xcode_pool_create(const char *name, uint32_t max, int socket)
 	pool->free_xc = zalloc("td_xcode_free", max, sizeof(*pool->free_xc), socket);
 	pool->active = zalloc("td_xcode_active", max, sizeof(*pool->active), socket);
 	pool->elems = zalloc("td_xcode_elems", pool->n_elems, sizeof(*pool->elems), socket);
+	pool->jb_stride = jb_stride();
+	pool->jb_mem = zalloc("td_xcode_jbuf", 2 * (size_t)max, pool->jb_stride, socket);
 	snprintf(rn, sizeof(rn), "%s_r", name);
 	pool->recycle = rte_ring_create(rn, pool->n_elems, socket, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	snprintf(rn, sizeof(rn), "%s_q", name);
 	pool->ready = rte_ring_create(rn, pool->n_elems, socket, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-	if (!pool->xc || !pool->free_xc || !pool->active || !pool->elems || !pool->recycle || !pool->ready)
+	if (!pool->xc || !pool->free_xc || !pool->active || !pool->elems || !pool->jb_mem || !pool->recycle ||
+	    !pool->ready)
 		goto nomem;
 	for (uint32_t i = 0; i < max; i++)
 		pool->free_xc[pool->n_free_xc++] = &pool->xc[max - 1 - i];
@@ -323,6 +362,22 @@ leg_params(struct td_xcode_leg *l, const struct td_dp_cmd_session *p)
 	l->ptime_ms = p->ptime_ms ? p->ptime_ms : 20;
 	l->frame = (uint16_t)(l->pcm_rate / 1000 * l->ptime_ms);
 	l->ts_step = l->clock / 1000 * l->ptime_ms;
+	l->frame_tsc = tsc_hz / 1000 * l->ptime_ms;
+	l->tsc_per_unit = (uint32_t)(tsc_hz / l->clock);
+}
+
+/* (Re)make leg l's jitter buffer for its clock and ptime: what it held
+ * is forgotten. */
+static int
+leg_jbuf(struct td_xcode_pool *pool, struct td_xcode_leg *l)
+{
+	struct td_jbuf_cfg c = jb_cfg(l->clock, l->ptime_ms);
+	int ret = td_jbuf_init(l->jb, pool->jb_stride, &c);
+	if (ret < 0)
+		return ret;
+	l->play_next = 0;
+	l->jb_used = false;
+	return 0;
 }
 
 static struct td_xcode_elem *
@@ -382,6 +437,11 @@ td_xcode_get(struct td_xcode_pool *pool, const struct td_dp_cmd_session *a, cons
 	x->leg[1].rs = pop(pool, kab);
 	leg_params(&x->leg[0], a);
 	leg_params(&x->leg[1], b);
+	for (unsigned int i = 0; i < 2; i++) {
+		x->leg[i].jb = (struct td_jbuf *)(pool->jb_mem + ((size_t)(x - pool->xc) * 2 + i) * pool->jb_stride);
+		/* Checked parameters always fit the buffers made at start. */
+		leg_jbuf(pool, &x->leg[i]);
+	}
 	x->leg[0].marker = x->leg[1].marker = true;
 	x->tick_pos = pool->used;
 	pool->active[pool->used++] = x;
@@ -412,12 +472,17 @@ td_xcode_put(struct td_xcode_pool *pool, struct td_xcode *x)
 }
 
 int
-td_xcode_reconfigure(struct td_xcode *x, const struct td_dp_cmd_session *a, const struct td_dp_cmd_session *b)
+td_xcode_reconfigure(struct td_xcode_pool *pool, struct td_xcode *x, const struct td_dp_cmd_session *a,
+		     const struct td_dp_cmd_session *b)
 {
 	if (codec_of(a) != x->leg[0].codec || codec_of(b) != x->leg[1].codec)
 		return -EAGAIN;
-	leg_params(&x->leg[0], a);
-	leg_params(&x->leg[1], b);
+	for (unsigned int i = 0; i < 2; i++) {
+		uint16_t ptime = x->leg[i].ptime_ms;
+		leg_params(&x->leg[i], i ? b : a);
+		if (x->leg[i].ptime_ms != ptime)
+			leg_jbuf(pool, &x->leg[i]);
+	}
 	return 0;
 }
 
@@ -447,38 +512,37 @@ queue_pcm(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int from, con
 	return m;
 }
 
-int
-td_xcode_decode(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int from, uint16_t seq, uint32_t ts,
-		uint32_t ssrc, const uint8_t *payload, size_t len)
+/* One frame of leg `from` (payload NULL: conceal the frame at ts) into PCM
+ * queued toward the other leg. Time between the frame and the end of the
+ * last one that no PCM stands for (a loss not concealed, silence
+ * suppression, DTX) moves the other leg's timestamp on (RFC 3550 §5.1),
+ * and its next packet is marked as after a silence. */
+static int
+frame_in(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int from, uint16_t seq, uint32_t ts, uint32_t ssrc,
+	 const uint8_t *payload, size_t len)
 {
 	struct td_xcode_leg *in = &x->leg[from], *out = &x->leg[!from];
-	void *st = in->state->state;
 	int n;
 
 	pool->pcm_n = 0;
+	if (payload == NULL) {
+		if (!in->rx_started || in->rx_samples == 0)
+			return 0;
+		n = in->codec->decode(in->state->state, NULL, 0, pool->pcm, in->rx_samples);
+		if (n <= 0)
+			return 0;
+		in->rx_ts_next = ts + (uint32_t)((uint64_t)n * in->clock / in->pcm_rate);
+		pool->pcm_n = (unsigned int)n;
+		return queue_pcm(pool, x, from, pool->pcm, (unsigned int)n);
+	}
 	if (in->rx_started) {
-		/* RFC 3550 A.1: sequence numbers compared modulo 2^16. */
-		int16_t d = (int16_t)(seq - in->rx_seq);
-		if (d <= 0)
-			return -EALREADY;
-		unsigned int lost = (unsigned int)d - 1, conceal = lost < TD_XCODE_PLC_MAX ? lost : TD_XCODE_PLC_MAX;
-		for (unsigned int i = 0; i < conceal && in->rx_samples; i++) {
-			n = in->codec->decode(st, NULL, 0, pool->pcm, in->rx_samples);
-			if (n > 0)
-				queue_pcm(pool, x, from, pool->pcm, (unsigned int)n);
-		}
-		/* Time no PCM stands for (a longer loss, silence suppression,
-		 * DTX) moves the other leg's timestamp on, RFC 3550 §5.1, and
-		 * its next packet is marked as after a silence. */
-		int64_t gap =
-			(int32_t)(ts - in->rx_ts_next) - (int64_t)conceal * in->rx_samples * in->clock / in->pcm_rate;
+		int32_t gap = (int32_t)(ts - in->rx_ts_next);
 		if (gap > 0) {
 			out->ts_skip += (uint32_t)((uint64_t)gap * out->clock / in->clock);
 			out->marker = true;
 		}
 	}
 	in->rx_started = true;
-	in->rx_seq = seq;
 	out->src_ssrc = ssrc;
 	if (!out->tx_started) {
 		/* The stream toward the other leg starts where this one did,
@@ -487,7 +551,7 @@ td_xcode_decode(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int fro
 		out->seq = seq;
 		out->ts = (uint32_t)((uint64_t)ts * out->clock / in->clock);
 	}
-	n = in->codec->decode(st, payload, len, pool->pcm, TD_XCODE_SCRATCH);
+	n = in->codec->decode(in->state->state, payload, len, pool->pcm, TD_XCODE_SCRATCH);
 	if (n <= 0) {
 		in->rx_ts_next = ts + (uint32_t)((uint64_t)in->rx_samples * in->clock / in->pcm_rate);
 		return n < 0 ? -EBADMSG : 0;
@@ -496,6 +560,88 @@ td_xcode_decode(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int fro
 	pool->pcm_n = (unsigned int)n;
 	in->rx_ts_next = ts + (uint32_t)((uint64_t)n * in->clock / in->pcm_rate);
 	return queue_pcm(pool, x, from, pool->pcm, (unsigned int)n);
+}
+
+int
+td_xcode_decode(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int from, uint16_t seq, uint32_t ts,
+		uint32_t ssrc, const uint8_t *payload, size_t len)
+{
+	struct td_xcode_leg *in = &x->leg[from];
+
+	if (in->rx_started) {
+		/* RFC 3550 A.1: sequence numbers compared modulo 2^16. */
+		int16_t d = (int16_t)(seq - in->rx_seq);
+		if (d <= 0)
+			return -EALREADY;
+		unsigned int lost = (unsigned int)d - 1, conceal = lost < TD_XCODE_PLC_MAX ? lost : TD_XCODE_PLC_MAX;
+		for (unsigned int i = 0; i < conceal; i++)
+			frame_in(pool, x, from, 0, in->rx_ts_next, ssrc, NULL, 0);
+	}
+	in->rx_seq = seq;
+	return frame_in(pool, x, from, seq, ts, ssrc, payload, len);
+}
+
+int
+td_xcode_rx_put(struct td_xcode *x, unsigned int from, uint16_t seq, uint32_t ts, uint32_t ssrc, bool marker,
+		const uint8_t *payload, size_t len, uint64_t now)
+{
+	struct td_xcode_leg *in = &x->leg[from];
+
+	if (in->jb_used && ssrc != in->jb_ssrc)
+		td_jbuf_reset(in->jb);
+	in->jb_used = true;
+	in->jb_ssrc = ssrc;
+	if (in->play_next == 0)
+		in->play_next = now; /* the buffer says when play starts */
+	return td_jbuf_put(in->jb, seq, ts, marker, payload, len, now / in->tsc_per_unit);
+}
+
+int
+td_xcode_play(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int from, uint64_t now, uint32_t *ts)
+{
+	struct td_xcode_leg *in = &x->leg[from];
+	struct td_jbuf_frame f;
+
+	uint64_t at = in->play_next;
+	if (at == 0 || now < at)
+		return -EAGAIN;
+	/* The buffer is read on a steady frame clock, at the time each
+	 * frame is due, however late the tick: a late tick reads twice. */
+	if (now - at > 8 * in->frame_tsc)
+		at = now; /* far behind (a stall): no burst to catch up */
+	in->play_next = at + in->frame_tsc;
+	pool->pcm_n = 0;
+	switch (td_jbuf_get(in->jb, at / in->tsc_per_unit, &f)) {
+	case TD_JBUF_FRAME:
+		*ts = f.ts;
+		/* Frames the buffer dropped (a fast sender's clock, a delay
+		 * shrinking) leave a sequence gap without LOST: their time is
+		 * not kept, the stream out goes on without a jump. A timestamp
+		 * gap with no sequence gap is the sender's silence: kept. */
+		if (in->rx_started && (int16_t)(f.seq - in->rx_seq) > 1)
+			in->rx_ts_next = f.ts;
+		in->rx_seq = f.seq;
+		return frame_in(pool, x, from, f.seq, f.ts, in->jb_ssrc, f.payload, f.len);
+	case TD_JBUF_LOST:
+		*ts = f.ts;
+		if (f.inserted) {
+			/* An extra frame to grow the delay: PCM, no time. */
+			uint32_t next = in->rx_ts_next;
+			int n = frame_in(pool, x, from, f.seq, f.ts, in->jb_ssrc, NULL, 0);
+			in->rx_ts_next = next;
+			return n;
+		}
+		in->rx_seq = f.seq;
+		return frame_in(pool, x, from, f.seq, f.ts, in->jb_ssrc, NULL, 0);
+	default:
+		return 0;
+	}
+}
+
+void
+td_xcode_jbuf_stats(const struct td_xcode *x, unsigned int from, struct td_jbuf_stats *st)
+{
+	td_jbuf_stats(x->leg[from].jb, st);
 }
 
 int

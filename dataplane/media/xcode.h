@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "api/td_dp_msg.h"
+#include "jbuf.h"
 
 #define TD_XCODE_DEFAULT	  64   /* transcoders per worker */
 #define TD_XCODE_MAX		  4096 /* --transcoders at most */
@@ -67,7 +68,14 @@ struct td_xcode_leg {
 	uint32_t ts_skip;  /* clock units of input time no PCM stands for */
 	uint32_t src_ssrc; /* SSRC of the stream feeding it (the other leg's) */
 	uint16_t fifo_r, fifo_w;
-	/* from this leg */
+	/* from this leg: its packets wait in a jitter buffer (jbuf.h), and
+	 * the media tick plays one frame of its ptime at a time */
+	struct td_jbuf *jb;
+	uint64_t play_next;    /* TSC of the next jitter buffer read; 0: none yet */
+	uint64_t frame_tsc;    /* TSC per frame of this leg's ptime */
+	uint32_t tsc_per_unit; /* TSC per unit of this leg's RTP clock */
+	uint32_t jb_ssrc;      /* SSRC of the stream in the buffer */
+	bool jb_used;
 	bool rx_started;
 	uint16_t rx_seq;
 	uint32_t rx_ts_next; /* timestamp the next packet should carry */
@@ -93,6 +101,9 @@ struct td_xcode_pool;
 /* Main lcore: a pool of max transcoders (0: transcoding refused) on a NUMA
  * socket, every state initialised. NULL with errno on failure. */
 struct td_xcode_pool *td_xcode_pool_create(const char *name, uint32_t max, int socket);
+/* Main lcore, before the workers run: the TSC rate the jitter buffers'
+ * times are converted from (td_xcode_rx_put, td_xcode_play). */
+void td_xcode_set_tsc_hz(uint64_t hz);
 void td_xcode_pool_free(struct td_xcode_pool *pool);
 /* Main lcore: re-initialise what the worker released; returns how many. */
 unsigned int td_xcode_pool_service(struct td_xcode_pool *pool);
@@ -122,7 +133,8 @@ void td_xcode_put(struct td_xcode_pool *pool, struct td_xcode *x);
 /* Worker: can x follow new parameters of the same codecs in place (payload
  * type, ptime)? Applies them and returns 0, or -EAGAIN when the codecs
  * changed (release it and get another). */
-int td_xcode_reconfigure(struct td_xcode *x, const struct td_dp_cmd_session *a, const struct td_dp_cmd_session *b);
+int td_xcode_reconfigure(struct td_xcode_pool *pool, struct td_xcode *x, const struct td_dp_cmd_session *a,
+			 const struct td_dp_cmd_session *b);
 
 /* Worker: the transcoders in use (the tick list), and how many. */
 struct td_xcode *const *td_xcode_pool_active(const struct td_xcode_pool *pool, uint32_t *n);
@@ -139,6 +151,28 @@ struct td_xcode *const *td_xcode_pool_active(const struct td_xcode_pool *pool, u
  */
 int td_xcode_decode(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int from, uint16_t seq, uint32_t ts,
 		    uint32_t ssrc, const uint8_t *payload, size_t len);
+/*
+ * Worker, per packet: store one RTP payload that leg `from` sent in that
+ * leg's jitter buffer (the packet's sequence number, timestamp, SSRC and
+ * marker; now: its arrival, TSC). A new SSRC starts the buffer afresh.
+ * 0, or the buffer's refusal: -EINVAL (no payload), -EMSGSIZE (too large),
+ * -EEXIST (duplicate), -ETIME (late: its frame was played), -ENOBUFS (too
+ * far ahead).
+ */
+int td_xcode_rx_put(struct td_xcode *x, unsigned int from, uint16_t seq, uint32_t ts, uint32_t ssrc, bool marker,
+		    const uint8_t *payload, size_t len, uint64_t now);
+/*
+ * Worker, per tick: play the next frame of leg `from` that is due at now
+ * (TSC): decode it (conceal a lost one) and queue the PCM toward the other
+ * leg, whose timestamp moves over time the sender left silent. Call until
+ * it returns -EAGAIN (nothing more due). Returns the samples queued (0:
+ * nothing to play now, or silence), *ts the frame's timestamp; -EBADMSG
+ * when the codec refused the payload, -ENOBUFS when the queue is full.
+ */
+int td_xcode_play(struct td_xcode_pool *pool, struct td_xcode *x, unsigned int from, uint64_t now, uint32_t *ts);
+/* The jitter buffer counters of leg `from`. */
+void td_xcode_jbuf_stats(const struct td_xcode *x, unsigned int from, struct td_jbuf_stats *st);
+
 /*
  * Worker, per tick: encode the next full frame queued toward leg `to` into
  * out (at most max bytes) and fill f. Returns the payload bytes, 0 when no

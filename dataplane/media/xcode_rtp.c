@@ -16,9 +16,13 @@
 #include "xcode.h"
 
 TD_DROP_REGISTER(xcode_bad_pt)
-TD_DROP_REGISTER(xcode_decode_error)
-TD_DROP_REGISTER(xcode_late)
-TD_DROP_REGISTER(xcode_queue_full)
+TD_DROP_REGISTER(xcode_late) /* older than the last decoded; jitter buffer: its frame was played */
+TD_DROP_DECLARE(xcode_decode_error);
+TD_DROP_DECLARE(xcode_queue_full);
+TD_DROP_REGISTER(xcode_duplicate) /* its frame is buffered or was received */
+TD_DROP_REGISTER(xcode_ahead)	  /* too far ahead for the jitter buffer */
+TD_DROP_REGISTER(xcode_oversize)  /* payload larger than a frame can be */
+TD_DROP_REGISTER(xcode_empty)	  /* no payload */
 
 static uint32_t
 slot_of(const struct td_worker *w, const struct td_rtp_session *s)
@@ -108,7 +112,7 @@ td_xcode_update(struct td_worker *w, struct td_rtp_session *s, struct td_rtp_ses
 		td_xcode_detach(w, s);
 		return 0;
 	}
-	if (td_xcode_reconfigure(x, &l0->p, &l1->p) == 0)
+	if (td_xcode_reconfigure(w->media->pool, x, &l0->p, &l1->p) == 0)
 		return 0;
 	/* Other codecs: the new transcoder first, so that a refusal leaves
 	 * the call as it was. Both streams go on where they were. */
@@ -137,8 +141,27 @@ td_xcode_rx(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, str
 		goto drop;
 	}
 	in->in_port = in_port;
-	int n = td_xcode_decode(w->media->pool, x, s->xc_leg, ri->seq, ri->ts, ri->ssrc, rtp + ri->payload_off,
-				ri->payload_len);
+	int n;
+	if (s->p.flags & TD_DP_SESS_F_JITTER_BUFFER) {
+		/* Into the leg's jitter buffer; the media tick decodes it
+		 * when due. */
+		n = td_xcode_rx_put(x, s->xc_leg, ri->seq, ri->ts, ri->ssrc, ri->marker, rtp + ri->payload_off,
+				    ri->payload_len, s->last_rx_tsc);
+		if (likely(n == 0)) {
+			rte_pktmbuf_free(m); /* its payload is in the buffer */
+			return;
+		}
+		reason = n == -ETIME	  ? td_drop_xcode_late
+			 : n == -EEXIST	  ? td_drop_xcode_duplicate
+			 : n == -ENOBUFS  ? td_drop_xcode_ahead
+			 : n == -EMSGSIZE ? td_drop_xcode_oversize
+					  : td_drop_xcode_empty;
+		goto drop;
+	}
+	/* Decoded as it comes: the receiver's own jitter buffer does the
+	 * rest. */
+	n = td_xcode_decode(w->media->pool, x, s->xc_leg, ri->seq, ri->ts, ri->ssrc, rtp + ri->payload_off,
+			    ri->payload_len);
 	if (likely(n >= 0)) {
 		unsigned int pcm_n;
 		const int16_t *pcm = td_xcode_decoded(w->media->pool, &pcm_n);

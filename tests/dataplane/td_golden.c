@@ -12,7 +12,7 @@
  *   ip A.B.C.D/N | ports LO-HI | transcoders N    (before anything else)
  *   create NAME [remote=IP:PORT] [strict] [ssrc=N] [pts=a,b,..] [tel=PT]
  *               [clock=HZ] [ptime=MS] [learn=N] [timeout=S] [tag=N]
- *               [codec=NAME] [cpt=PT]
+ *               [codec=NAME] [cpt=PT] [jbuf]
  *   update NAME ...same options...
  *   bridge A B | unbridge A | destroy A | dump
  *   detect A on|off [suppress]     in-band DTMF detection (TD_DP_CMD_DTMF_DETECT)
@@ -205,6 +205,10 @@ parse_sess_opts(char **tok, int n, struct td_dp_cmd_session *p)
 		char *v = strchr(tok[i], '=');
 		if (strcmp(tok[i], "strict") == 0) {
 			p->flags |= TD_DP_SESS_F_STRICT_SOURCE;
+			continue;
+		}
+		if (strcmp(tok[i], "jbuf") == 0) {
+			p->flags |= TD_DP_SESS_F_JITTER_BUFFER;
 			continue;
 		}
 		if (v == NULL)

@@ -120,6 +120,8 @@ wait_for 10 sh -c "$CLI_BIN --socket $TMP/ctl.sock show calls --json | grep -q c
 	fail "no G.729 call: $(cli show calls)"
 cli show codecs --json | json "d['workers'][0]['transcoders_used'] == 1" | grep -qx True ||
 	fail "no transcoder in use: $(cli show codecs --json)"
+cli show sessions --json | json "len(d['sessions']) == 2 and all(s['jitter_buffer'] for s in d['sessions'])" |
+	grep -qx True || fail "the transcoding legs have no jitter buffer: $(cli show sessions --json)"
 wait "$uac_pid" || fail "SIPp caller (G.711) failed: $(tail -5 "$TMP/sipp-uac.log")"
 wait "$UAS" || fail "SIPp callee (G.729) failed: $(tail -5 "$TMP/sipp-uas.log")"
 wait "$recv"
@@ -137,7 +139,7 @@ assert len(ssrcs) == 1 and all((b - a) & 0xFFFF == 1 for a, b in zip(seqs, seqs[
 PY
 wait_for 5 sh -c "$CLI_BIN --socket $TMP/ctl.sock show codecs --json | grep -q '\"transcoders_used\": 0'" ||
 	fail "the transcoder was not given back: $(cli show codecs --json)"
-ok "G.711 caller, G.729-only callee: transcoded in the dataplane (PT 18, 20 octets per 20 ms), transcoder returned"
+ok "G.711 caller, G.729-only callee: transcoded in the dataplane (PT 18, 20 octets per 20 ms, both legs through a jitter buffer), transcoder returned"
 
 # --- hold and resume: re-INVITEs relayed with SDP rewritten ---
 uas uas_answer.xml -key rtp_port 7000 -trace_msg -message_file "$TMP/uas-msgs.txt"

@@ -201,10 +201,10 @@ admission(void **state)
 	/* Same codecs, new payload type and ptime: followed in place. */
 	b.ptime_ms = 40;
 	b.codec_pt = 0;
-	assert_int_equal(td_xcode_reconfigure(x, &a, &b), 0);
+	assert_int_equal(td_xcode_reconfigure(pool, x, &a, &b), 0);
 	assert_int_equal(x->leg[1].frame, 320);
 	struct td_dp_cmd_session o = leg("opus", 96, 20);
-	assert_int_equal(td_xcode_reconfigure(x, &a, &o), -EAGAIN);
+	assert_int_equal(td_xcode_reconfigure(pool, x, &a, &o), -EAGAIN);
 	release(x);
 	release(z);
 }
