@@ -907,6 +907,10 @@ reg_cb(uint64_t cookie, struct sip_tsx *tx, enum sip_tsx_event ev, const struct 
 		return;
 	switch (ev) {
 	case SIP_TSX_EV_RESPONSE:
+		/* A final response ends our interest: the transaction lingers
+		 * (Timer K) but must not hold back the next REGISTER. */
+		if (m->status >= 200)
+			t->tsx = NULL;
 		reg_response(t, m, now);
 		break;
 	case SIP_TSX_EV_TIMEOUT:

@@ -62,7 +62,7 @@ ok "trunk del: un-REGISTER (Expires: 0) with credentials that verify"
 
 # A wrong password: the carrier's 401 is answered once (SHA-256, offered
 # first), the second 401 is a failure, retried only after the back-off.
-ip netns exec "$NS" python3 "$TD_TOP/tests/integration/trunk_registrar.py" "$H" 5094 acct2 not-the-one 4 \
+ip netns exec "$NS" python3 "$TD_TOP/tests/integration/trunk_registrar.py" "$H" 5094 acct2 not-the-one 4 refuse \
 	>"$TMP/refusing.json" &
 REFUSER=$!
 sleep 0.3
@@ -176,10 +176,26 @@ wait "$LISTEN"
 	fail "denied_out: $(trunks)"
 ok "INVITEs for 9... with bad or unknown credentials refused (403), counted, nothing sent to the carrier"
 
+# A registrar granting 4 s: refreshes at half time; control's stop
+# un-REGISTERs; the trunk, read back from LMDB, registers again.
+ip netns exec "$NS" python3 "$TD_TOP/tests/integration/trunk_registrar.py" "$H" 5096 acct3 pw-three 10 grant 4 \
+	>"$TMP/granting.json" &
+GRANTER=$!
+sleep 0.3
+cli trunk add short host "$H:5096" user acct3 password pw-three register yes >/dev/null || fail "trunk add short"
+sleep 5
+trunks | json "[t for t in d['trunks'] if t['name'] == 'short'][0]['state'] == 'registered'" | grep -qx True ||
+	fail "trunk short: $(trunks)"
 kill -TERM "$CTL_PID"
 wait "$CTL_PID" 2>/dev/null || true
 ctl_start --sip-digest md5 --no-call-auth
 wait_for 10 cli show dataplane || fail "control did not attach after restart"
+wait "$GRANTER"
+json "d['granted'] >= 4 and d['unregistered'] == 1 and d['bad_digest'] == 0 and len(d['call_ids']) == 2 and \
+	not any(c.startswith('0000000000') for c in d['call_ids'])" <"$TMP/granting.json" | grep -qx True ||
+	fail "the granting registrar saw: $(cat "$TMP/granting.json")"
+ok "4 s granted: refreshed before expiry; un-REGISTER at stop; registered again after the restart (new Call-ID)"
+cli trunk del short >/dev/null || fail "trunk del short"
 trunks | json "d['trunks'][0]['name'] == 'carrier' and len(d['trunks'][0]['dids']) == 1" | grep -qx True ||
 	fail "the trunk was not kept across a restart: $(trunks)"
 listen_carrier 3
