@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cc/cc_main.h"
 #include "dataplane/api/td_dp_shm.h"
 #include "log.h"
 #include "loop.h"
@@ -311,6 +312,10 @@ main(int argc, char **argv)
 	}
 	if (ret)
 		LOG_INFO("%d SIP trunk(s)", ret);
+	if (cc_start(err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		goto out;
+	}
 	ret = b2bua_recover(err, sizeof(err));
 	if (ret < 0) {
 		LOG_ERR("%s", err);
@@ -351,6 +356,7 @@ out:
 	sip_udp_close();
 	sip_core_fini();
 	td_mgmt_close();
+	cc_stop();
 	td_loop_fini();
 	td_store_close();
 	close(lock);
