@@ -57,6 +57,9 @@ usage(FILE *f)
 		   "  --no-call-auth   let callers call extensions without credentials (labs, benches);\n"
 		   "                   calls out through a trunk still need them\n"
 		   "  --sip-rate-limit N  drop requests beyond N per second from one address (default 0: off)\n"
+		   "  --max-cps N      new calls per second before new INVITEs get 503 (default 0: no limit)\n"
+		   "  --overload-wait-ms MS  shed new INVITEs (503) while SIP messages wait MS in the socket\n"
+		   "                   queue before control reads them (default 500; 0: off)\n"
 		   "  -h, --help       this text\n"
 		   "  --version        the version\n");
 }
@@ -180,6 +183,8 @@ main(int argc, char **argv)
 		{"media-timeout", required_argument, NULL, 't'},
 		{"no-call-auth", no_argument, NULL, 'A'},
 		{"sip-rate-limit", required_argument, NULL, 'r'},
+		{"max-cps", required_argument, NULL, 'c'},
+		{"overload-wait-ms", required_argument, NULL, 'w'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *state = "./state", *shm = TD_DP_SHM_DEFAULT, *sock = NULL, *sip = "0.0.0.0:5060", *sip_tcp = NULL;
@@ -187,7 +192,7 @@ main(int argc, char **argv)
 	int c, ret, lock = -1, status = 1;
 	struct b2bua_cfg calls = {.auth_calls = true};
 	bool digest_sha256 = true, digest_md5 = true;
-	uint32_t rate_limit = 0;
+	uint32_t rate_limit = 0, max_cps = 0, overload_wait = 500;
 	unsigned long v;
 
 	opterr = 0;
@@ -238,6 +243,20 @@ main(int argc, char **argv)
 				return bad_usage("bad --sip-rate-limit '%s' (want 0..1000000 requests per second)",
 						 optarg);
 			rate_limit = (uint32_t)v;
+			break;
+		case 'c':
+		case 'w':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || optarg[0] == '\0' ||
+			    v > (c == 'c' ? 100000ul : 60000ul))
+				return bad_usage("bad --%s '%s' (want 0..%s)",
+						 c == 'c' ? "max-cps" : "overload-wait-ms", optarg,
+						 c == 'c' ? "100000 calls per second" : "60000 ms");
+			if (c == 'c')
+				max_cps = (uint32_t)v;
+			else
+				overload_wait = (uint32_t)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -327,6 +346,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	sip_core_set_rate_limit(rate_limit);
+	sip_core_set_overload(max_cps, overload_wait);
 	if (strcmp(sip, "none") != 0 && sip_udp_open(sip, err, sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		goto out;

@@ -1296,6 +1296,12 @@ b2bua_invite(struct sip_tsx *t, const struct sip_msg *m)
 		sip_core_respond(t, m, 503, "Service Unavailable", NULL, "Retry-After: 5\r\n", NULL, 0);
 		return;
 	}
+	const char *shed = sip_core_shed_invite();
+	if (shed) {
+		st.overload++;
+		sip_core_respond(t, m, 503, shed, NULL, "Retry-After: 5\r\n", NULL, 0);
+		return;
+	}
 	/* Trunks: a carrier's INVITE (from one of its sources) is for one
 	 * of its DIDs and needs no credentials; a number matching a dial
 	 * prefix goes out through a trunk, only for an authenticated caller,

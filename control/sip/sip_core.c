@@ -393,9 +393,62 @@ rate_ok(const struct sip_peer *from, uint64_t now)
 	return true;
 }
 
+static uint32_t max_cps, shed_wait_ms;
+static uint64_t cps_tokens_milli, cps_last_ms;
+static bool behind; /* messages wait too long to be read */
+
+void
+sip_core_set_overload(uint32_t cps, uint32_t wait_ms)
+{
+	max_cps = cps;
+	shed_wait_ms = wait_ms;
+	cps_tokens_milli = (uint64_t)cps * 1000;
+	cps_last_ms = 0;
+	behind = false;
+}
+
+/* Every message read moves the overload state: hysteresis between the
+ * threshold and half of it. */
+static void
+overload_track(void)
+{
+	uint32_t wait = sip_transport_wait();
+	if (shed_wait_ms == 0)
+		return;
+	if (wait >= shed_wait_ms)
+		behind = true;
+	else if (wait < shed_wait_ms / 2)
+		behind = false;
+}
+
+const char *
+sip_core_shed_invite(void)
+{
+	if (behind) {
+		st.shed_wait++;
+		return "Service Unavailable (overloaded)";
+	}
+	if (max_cps) {
+		uint64_t now = sip_core_now_ms(), cap = (uint64_t)max_cps * 1000;
+		if (cps_last_ms) {
+			cps_tokens_milli += (now - cps_last_ms) * max_cps;
+			if (cps_tokens_milli > cap)
+				cps_tokens_milli = cap;
+		}
+		cps_last_ms = now;
+		if (cps_tokens_milli < 1000) {
+			st.shed_cps++;
+			return "Service Unavailable (call rate)";
+		}
+		cps_tokens_milli -= 1000;
+	}
+	return NULL;
+}
+
 static void
 on_rx(const struct sip_msg *m, const char *raw, size_t len, const struct sip_peer *from)
 {
+	overload_track();
 	if (m->is_request && is_scanner(m)) {
 		st.scanners++;
 		return;

@@ -31,12 +31,27 @@ struct sip_core_stats {
 	uint64_t tu_timeouts;  /* Timer B/F/H reported to a user */
 	uint64_t scanners;     /* requests from known scanner user agents, dropped */
 	uint64_t rate_limited; /* requests over a source's rate, dropped */
+	uint64_t shed_cps;     /* new INVITEs over --max-cps: 503 */
+	uint64_t shed_wait;    /* new INVITEs while messages wait too long to be read: 503 */
 };
 
 /* Per-source limit on requests (token bucket per IP address: rate per
  * second, burst twice that), dropped unanswered beyond; 0 (the default)
  * turns it off, since trunks and SBCs legitimately send from one address. */
 void sip_core_set_rate_limit(uint32_t per_second);
+
+/*
+ * Overload control for new calls. max_cps: new INVITEs per second (token
+ * bucket, burst one second's worth; 0: no limit). wait_ms: once a message
+ * has waited that long in the socket queue before control could read it,
+ * control is behind; new INVITEs are shed until messages wait less than
+ * half of it again (0: off). In-dialog requests and responses are always
+ * served, so established calls never pay for the load.
+ */
+void sip_core_set_overload(uint32_t max_cps, uint32_t wait_ms);
+/* For a new INVITE: 0 to go on, else the reason to answer 503 with
+ * (counted). */
+const char *sip_core_shed_invite(void);
 
 int sip_core_init(void);
 void sip_core_fini(void);

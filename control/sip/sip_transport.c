@@ -51,6 +51,20 @@ sip_transport_reject(const struct sip_msg *req, const struct sip_peer *to, uint1
 		sip_transport_send(to, buf, (size_t)len);
 }
 
+static uint32_t rx_wait_ms;
+
+void
+sip_transport_set_wait(uint32_t ms)
+{
+	rx_wait_ms = ms;
+}
+
+uint32_t
+sip_transport_wait(void)
+{
+	return rx_wait_ms;
+}
+
 void
 sip_transport_deliver(const struct sip_msg *m, const char *raw, size_t len, const struct sip_peer *from)
 {

@@ -25,6 +25,12 @@ void sip_transport_set_rx(sip_rx_cb_t cb);
 /* Called by a transport for a message that parsed. Without a receiver, a
  * request is answered 503 and a response dropped. */
 void sip_transport_deliver(const struct sip_msg *m, const char *raw, size_t len, const struct sip_peer *from);
+/* How long the message being delivered waited in the kernel's socket queue
+ * before control read it (ms; UDP, from the kernel's receive timestamp; 0
+ * when unknown): the measure of a control process that falls behind. Set
+ * by the transport before sip_transport_deliver. */
+void sip_transport_set_wait(uint32_t ms);
+uint32_t sip_transport_wait(void);
 /* Answer a request statelessly (a parse or UAS-check failure): code and
  * reason, extra header lines (each ending CRLF) or NULL. */
 void sip_transport_reject(const struct sip_msg *req, const struct sip_peer *to, uint16_t code, const char *reason,

@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -87,21 +88,49 @@ handle(const char *buf, size_t len, const struct sockaddr_in *sa)
 	sip_transport_deliver(&m, buf, m.size, &from);
 }
 
+/* ms between the kernel's receive timestamp of msg and now (0: none). */
+static uint32_t
+queue_wait(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		struct timespec ts, now;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		clock_gettime(CLOCK_REALTIME, &now);
+		int64_t d = (int64_t)(now.tv_sec - ts.tv_sec) * 1000 + (now.tv_nsec - ts.tv_nsec) / 1000000;
+		return d > 0 ? (uint32_t)(d > UINT32_MAX ? UINT32_MAX : d) : 0;
+	}
+	return 0;
+}
+
 static void
 on_readable(int sfd, uint32_t events, void *arg)
 {
 	static char buf[SIP_MAX_MSG];
+	char ctl[CMSG_SPACE(sizeof(struct timespec))];
 	(void)events;
 	(void)arg;
 	for (int i = 0; i < RX_BATCH; i++) {
 		struct sockaddr_in from;
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(sfd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+		struct msghdr mh = {.msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl)};
+		ssize_t n = recvmsg(sfd, &mh, 0);
 		if (n < 0)
 			return; /* EAGAIN: drained */
-		if (fl != sizeof(from) || from.sin_family != AF_INET)
+		if (mh.msg_namelen != sizeof(from) || from.sin_family != AF_INET)
 			continue;
+		uint32_t wait = queue_wait(&mh);
+		sip_transport_set_wait(wait);
+		if (wait > st.wait_max_ms)
+			st.wait_max_ms = wait;
 		handle(buf, (size_t)n, &from);
+		sip_transport_set_wait(0);
 	}
 }
 
@@ -135,6 +164,10 @@ sip_udp_open(const char *listen, char *err, size_t errlen)
 		fd = -1;
 		return -e;
 	}
+	/* The kernel stamps each datagram: how long it waited for us. */
+	int one = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0)
+		LOG_WARN("SIP udp: no receive timestamps (%s): overload by queue wait is off", strerror(errno));
 	int ret = td_loop_fd_add(fd, EPOLLIN, on_readable, NULL);
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot watch the SIP socket: %s", strerror(-ret));

@@ -25,6 +25,7 @@ struct sip_udp_stats {
 	uint64_t tx;
 	uint64_t tx_errors;
 	uint64_t by_class[7]; /* responses sent, by code / 100 */
+	uint64_t wait_max_ms; /* longest a datagram waited in the socket queue */
 };
 
 /* listen: "IP:PORT"; returns 0 or -errno with a one-line reason. */
