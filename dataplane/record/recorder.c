@@ -39,6 +39,7 @@
 #define REC_FOLLOW	 (TD_REC_RATE / 4)	   /* 250 ms: continuous payloads follow each other */
 #define REC_BUF_BYTES	 (2 * 2 * TD_REC_RATE * 2) /* 2 s of stereo per file */
 #define REC_PCM_MAX	 5760			   /* 120 ms at 48 kHz */
+#define REC_DRAIN_MAX	 16384			   /* buffers taken off one worker's ring per loop, at most */
 
 struct rec_side {
 	const struct td_codec_ops *ops;
@@ -429,14 +430,25 @@ recorder_main(void *arg)
 	while (!rc.quit) {
 		unsigned int got = 0;
 		uint64_t now;
-		for (uint16_t w = 0; w < td_rec.n_workers; w++)
-			got += drain(w);
+		/* Empty every ring before the per-recording work: buffers go
+		 * back to the workers' pool as soon as possible. */
+		for (uint16_t w = 0; w < td_rec.n_workers; w++) {
+			unsigned int k, m = 0;
+			while (m < REC_DRAIN_MAX && (k = drain(w)) > 0)
+				m += k;
+			got += m;
+		}
 		now = rte_rdtsc();
 		for (uint16_t w = 0; w < td_rec.n_workers; w++)
 			for (uint16_t s = 0; s < td_rec.n_slots; s++) {
 				struct rec *r = rec_of(w, s);
 				if (r->rec_id != 0)
 					rec_service(w, s, r, now, false);
+				/* Flushes wait for the disk: hand buffers back
+				 * between them, not only once per loop. */
+				if ((s & 15) == 15)
+					for (uint16_t v = 0; v < td_rec.n_workers; v++)
+						got += drain(v);
 			}
 		if (got == 0)
 			usleep(2000);
