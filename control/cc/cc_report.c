@@ -210,8 +210,10 @@ replay(struct replay *r)
 	int ret = cc_records_walk("cc_events", 0, r->to, on_event, r);
 	if (ret < 0)
 		return ret;
+	/* States still open end now (or at `to`). */
+	uint64_t now = cc_now();
 	for (int i = 0; i < r->n; i++)
-		account(r, &r->v[i], r->to);
+		account(r, &r->v[i], r->to < now ? r->to : now);
 	return r->err;
 }
 
