@@ -11,7 +11,7 @@
  * Usage: tongdai-dataplane [EAL options] -- [--ip A.B.C.D/N]... [--shm NAME]
  *        [--ring-size N] [--rtp-ports LO-HI] [--sessions N] [--transcoders N]
  *        [--busy-poll | --idle-sleep-us N] [--record-dir DIR] [--recordings N]
- *        [--record-buffers N]
+ *        [--record-buffers N] [--conf-slots N]
  * Exit: 0 clean stop, 1 start-up failure, 2 bad options.
  */
 #include <arpa/inet.h>
@@ -34,6 +34,7 @@
 
 #include "api/td_dp_shm.h"
 #include "drop.h"
+#include "conf/conf.h"
 #include "media/media.h"
 #include "media/xcode.h"
 #include "net/neigh.h"
@@ -55,6 +56,7 @@ static struct {
 	const char *record_dir; /* NULL: no recording */
 	uint32_t recordings;	/* per worker */
 	uint32_t record_buffers;
+	uint32_t conf_slots; /* conference participants per worker */
 } opt = {
 	.shm_name = TD_DP_SHM_DEFAULT,
 	.ring_size = TD_DP_RING_SIZE_DEFAULT,
@@ -64,6 +66,7 @@ static struct {
 	.transcoders = TD_XCODE_DEFAULT,
 	.recordings = TD_REC_SLOTS_DEFAULT,
 	.record_buffers = TD_REC_BUFFERS_DEFAULT,
+	.conf_slots = TD_CONF_DEFAULT_SLOTS,
 };
 
 static volatile sig_atomic_t quit;
@@ -88,6 +91,7 @@ usage(FILE *f)
 		"  --rtp-ports LO-HI  UDP ports for media, split between the workers (default 30000-39999)\n"
 		"  --sessions N       media sessions per worker at most (default: one per even port)\n"
 		"  --transcoders N    transcoding pairs per worker at most, 0 .. %u (default %u)\n"
+		"  --conf-slots N     conference participants per worker at most, 0 .. %u (default %u)\n"
 		"  --idle-sleep-us N  idle workers sleep N us between polls (default 100)\n"
 		"  --busy-poll        idle workers spin (production; same as --idle-sleep-us 0)\n"
 		"  --record-dir DIR   write recordings under DIR (default: recording refused)\n"
@@ -95,7 +99,8 @@ usage(FILE *f)
 		"  --record-buffers N recording tap buffers, all workers, 64 .. 1048576 (default %u)\n"
 		"  -h, --help         this text\n"
 		"EAL options are DPDK's own, e.g. -l 0,1 --no-huge -m 256 --vdev net_af_packet0,iface=veth0\n",
-		TD_DP_RING_SIZE_DEFAULT, TD_XCODE_MAX, TD_XCODE_DEFAULT, TD_REC_SLOTS_DEFAULT, TD_REC_BUFFERS_DEFAULT);
+		TD_DP_RING_SIZE_DEFAULT, TD_XCODE_MAX, TD_XCODE_DEFAULT, TD_CONF_SLOTS_MAX, TD_CONF_DEFAULT_SLOTS,
+		TD_REC_SLOTS_DEFAULT, TD_REC_BUFFERS_DEFAULT);
 }
 
 static int
@@ -140,19 +145,13 @@ static int
 parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"ip", required_argument, NULL, 'i'},
-		{"shm", required_argument, NULL, 's'},
-		{"ring-size", required_argument, NULL, 'r'},
-		{"idle-sleep-us", required_argument, NULL, 'I'},
-		{"busy-poll", no_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{"rtp-ports", required_argument, NULL, 'p'},
-		{"sessions", required_argument, NULL, 'S'},
-		{"transcoders", required_argument, NULL, 'T'},
-		{"record-dir", required_argument, NULL, 'R'},
-		{"recordings", required_argument, NULL, 'N'},
-		{"record-buffers", required_argument, NULL, 'B'},
-		{NULL, 0, NULL, 0},
+		{"ip", required_argument, NULL, 'i'},	       {"shm", required_argument, NULL, 's'},
+		{"ring-size", required_argument, NULL, 'r'},   {"idle-sleep-us", required_argument, NULL, 'I'},
+		{"busy-poll", no_argument, NULL, 'b'},	       {"help", no_argument, NULL, 'h'},
+		{"rtp-ports", required_argument, NULL, 'p'},   {"sessions", required_argument, NULL, 'S'},
+		{"transcoders", required_argument, NULL, 'T'}, {"record-dir", required_argument, NULL, 'R'},
+		{"recordings", required_argument, NULL, 'N'},  {"record-buffers", required_argument, NULL, 'B'},
+		{"conf-slots", required_argument, NULL, 'C'},  {NULL, 0, NULL, 0},
 	};
 	uint16_t n_ip = 0;
 	int c;
@@ -236,6 +235,12 @@ parse_args(int argc, char **argv)
 				return -EINVAL;
 			}
 			break;
+		case 'C':
+			if (parse_u32(optarg, &opt.conf_slots) < 0 || opt.conf_slots > TD_CONF_SLOTS_MAX) {
+				fprintf(stderr, PROG ": bad --conf-slots '%s' (0 .. %u)\n", optarg, TD_CONF_SLOTS_MAX);
+				return -EINVAL;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -316,6 +321,8 @@ workers_prepare(struct td_dp_shm *shm, uint16_t n_workers, struct rte_mempool *m
 		fprintf(stderr, PROG ": cannot record in --record-dir %s: %s\n", opt.record_dir, strerror(-ret));
 		return ret;
 	}
+	if (ret == 0)
+		ret = td_conf_init(workers, n_workers, opt.conf_slots);
 	for (uint16_t i = 0; ret == 0 && i < n_workers; i++) {
 		char name[RTE_RING_NAMESIZE];
 		snprintf(name, sizeof(name), "td_handoff_%u", i);
@@ -336,6 +343,7 @@ workers_release(uint16_t n_workers)
 {
 	td_rtp_fini(workers, n_workers);
 	td_neigh_fini(workers, n_workers);
+	td_conf_fini(workers, n_workers);
 	td_media_fini(workers, n_workers);
 	td_rec_fini(workers, n_workers);
 	for (uint16_t i = 0; i < n_workers; i++) {

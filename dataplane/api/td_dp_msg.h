@@ -35,6 +35,11 @@ enum td_dp_msg_type {
 	TD_DP_CMD_RECORD_PAUSE = 15,	/* body: rec_ref (pause 1: pause, 0: resume) */
 	TD_DP_CMD_RECORD_STOP = 16,	/* body: rec_ref; one EVT_RECORD (done) per file once closed */
 	TD_DP_CMD_RECORD_STATUS = 17,	/* one EVT_RECORD per live recording, then ack: count */
+	TD_DP_CMD_CONF_CREATE = 18,	/* body: conf (conf) */
+	TD_DP_CMD_CONF_JOIN = 19,	/* body: conf (conf, session, role, target) */
+	TD_DP_CMD_CONF_LEAVE = 20,	/* body: conf (session) */
+	TD_DP_CMD_CONF_ROLE = 21,	/* body: conf (session, role, target) */
+	TD_DP_CMD_CONF_DESTROY = 22,	/* body: conf (conf): every participant leaves */
 
 	/* events, worker -> control */
 	TD_DP_EVT_ACK = 0x8000,
@@ -44,6 +49,7 @@ enum td_dp_msg_type {
 	TD_DP_EVT_MEDIA_TIMEOUT = 0x8004,  /* body: sevt: no RTP for the timeout */
 	TD_DP_EVT_DTMF = 0x8005,	   /* body: dtmf: one key press received */
 	TD_DP_EVT_RECORD = 0x8007,	   /* body: rec: a recording's file done, or its status */
+	TD_DP_EVT_CONF_TALKER = 0x8008,	   /* body: talker: a participant started or stopped talking */
 };
 
 /*
@@ -252,6 +258,38 @@ struct td_dp_evt_rec {
 	uint8_t sha256[32]; /* DONE: of the file as closed */
 };
 
+/* Roles in a conference (TD_DP_CMD_CONF_JOIN, _ROLE); docs/conference.md. */
+enum td_dp_conf_role {
+	TD_DP_CONF_SPEAKER = 0, /* heard by all others */
+	TD_DP_CONF_LISTEN = 1,	/* hears, heard by nobody */
+	TD_DP_CONF_WHISPER = 2, /* heard by the target session only */
+	TD_DP_CONF_MUTED = 3,	/* hears, heard by nobody */
+};
+
+/*
+ * TD_DP_CMD_CONF_*. A conference is named by a non-zero number control
+ * chooses, unique on its worker; its participants are sessions of that
+ * worker, not bridged. -ENOSPC: no conference or participant slot left
+ * (--conf-slots); -EBUSY: the session is bridged or in a conference;
+ * -EOPNOTSUPP: a codec the conference cannot mix yet.
+ */
+struct td_dp_cmd_conf {
+	uint32_t conf;
+	uint32_t session;
+	uint32_t target; /* WHISPER: the session that hears it */
+	uint8_t role;	 /* enum td_dp_conf_role */
+	uint8_t reserved[3];
+};
+
+/* TD_DP_EVT_CONF_TALKER */
+struct td_dp_evt_conf_talker {
+	uint32_t conf;
+	uint32_t session;
+	uint32_t call_tag;
+	uint8_t talking; /* 1: started, 0: stopped */
+	uint8_t reserved[3];
+};
+
 #define TD_DP_MSG_BODY (TD_DP_MSG_SIZE - sizeof(struct td_dp_msg_hdr))
 
 struct td_dp_msg {
@@ -270,6 +308,8 @@ struct td_dp_msg {
 		struct td_dp_cmd_rec_start rec_start;
 		struct td_dp_cmd_rec_ref rec_ref;
 		struct td_dp_evt_rec rec;
+		struct td_dp_cmd_conf conf;
+		struct td_dp_evt_conf_talker talker;
 	};
 };
 
@@ -281,6 +321,8 @@ _Static_assert(sizeof(struct td_dp_cmd_dtmf_detect) <= TD_DP_MSG_BODY, "DTMF det
 _Static_assert(sizeof(struct td_dp_cmd_dtmf_send) <= TD_DP_MSG_BODY, "DTMF send must fit the message body");
 _Static_assert(sizeof(struct td_dp_cmd_rec_start) <= TD_DP_MSG_BODY, "record start must fit the message body");
 _Static_assert(sizeof(struct td_dp_evt_rec) <= TD_DP_MSG_BODY, "record event must fit the message body");
+_Static_assert(sizeof(struct td_dp_cmd_conf) <= TD_DP_MSG_BODY, "conference command must fit the message body");
+_Static_assert(sizeof(struct td_dp_evt_conf_talker) <= TD_DP_MSG_BODY, "talker event must fit the message body");
 _Static_assert(TD_DP_MSG_SIZE % 4 == 0, "rte_ring elem size must be a multiple of 4");
 
 static inline void

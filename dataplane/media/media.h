@@ -36,10 +36,12 @@ struct td_rtp_session;
 struct td_worker;
 struct td_xcode_pool;
 struct td_dtmf_ctx;
+struct td_conf_ctx;
 
 struct td_media {
 	struct td_xcode_pool *pool;
 	struct td_dtmf_ctx *dtmf; /* detectors, tone generators, DTMF tick (media/dtmf.h) */
+	struct td_conf_ctx *conf; /* conferences (conf/conf.h); NULL: none allowed */
 	struct rte_mempool *mp;	  /* packets the tick builds */
 	uint64_t next_tick;	  /* TSC */
 	uint64_t tick_tsc;

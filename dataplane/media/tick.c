@@ -16,6 +16,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "conf/conf.h"
 #include "drop.h"
 #include "dtmf.h"
 #include "media.h"
@@ -195,7 +196,8 @@ td_media_tick(struct td_worker *w, uint64_t now)
 		return 0;
 	unsigned int sent = td_dtmf_tick(w, now);
 	struct td_xcode *const *active = td_xcode_pool_active(md->pool, &n);
-	if (n == 0 || now < md->next_tick)
+	bool confs = td_conf_active(w);
+	if ((n == 0 && !confs) || now < md->next_tick)
 		goto flush;
 	md->next_tick = now + md->tick_tsc;
 	td_dp_seq_begin(&w->st->seq);
@@ -205,6 +207,8 @@ td_media_tick(struct td_worker *w, uint64_t now)
 		sent += tick_leg(w, active[i], 0, now);
 		sent += tick_leg(w, active[i], 1, now);
 	}
+	if (confs)
+		sent += td_conf_tick(w, now);
 	td_dp_seq_end(&w->st->seq);
 flush:
 	for (uint16_t p = 0; p < td_n_ports; p++)

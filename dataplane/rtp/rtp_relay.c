@@ -26,6 +26,7 @@
 #include "rtcp.h"
 #include "rtp_hdr.h"
 #include "rtp_session.h"
+#include "conf/conf.h"
 #include "worker/worker.h"
 
 TD_DROP_REGISTER(udp_short)
@@ -114,6 +115,9 @@ struct route {
 	struct rte_ether_addr mac;
 };
 
+static bool sess_route(struct td_worker *w, struct td_rtp_session *s, struct td_rtp_session *b, struct rte_mbuf *m,
+		       uint16_t in_port, bool rtcp, struct route *r);
+
 /* Fill r, or drop m under the reason that stops it and return false. */
 static bool
 peer_route(struct td_worker *w, struct td_rtp_session *s, struct rte_mbuf *m, uint16_t in_port, bool rtcp,
@@ -123,7 +127,14 @@ peer_route(struct td_worker *w, struct td_rtp_session *s, struct rte_mbuf *m, ui
 		sess_drop(w, s, m, td_drop_rtp_unbridged);
 		return false;
 	}
-	struct td_rtp_session *b = &w->rtp->s[s->peer];
+	return sess_route(w, s, &w->rtp->s[s->peer], m, in_port, rtcp, r);
+}
+
+/* Fill r toward b's own remote (drops counted on s), or drop m and return false. */
+static bool
+sess_route(struct td_worker *w, struct td_rtp_session *s, struct td_rtp_session *b, struct rte_mbuf *m,
+	   uint16_t in_port, bool rtcp, struct route *r)
+{
 	r->b = b;
 	if (b->latch != TD_RTP_LEARNING) {
 		r->ip = b->src_ip;
@@ -283,6 +294,9 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 		}
 		if (consumed)
 			return;
+	} else if (s->conf) {
+		td_conf_rx(w, s, port, m, payload, &ri);
+		return;
 	} else if (s->xc) {
 		td_xcode_rx(w, s, port, m, payload, &ri);
 		return;
@@ -303,15 +317,12 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	send_to_peer(w, &r, m, ip, udp, tot, false);
 }
 
-bool
-td_rtp_send(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, struct rte_mbuf *m)
+static void
+send_built(struct td_worker *w, const struct route *rp, struct rte_mbuf *m)
 {
+	struct route r = *rp;
 	uint16_t len = rte_pktmbuf_data_len(m);
 	uint16_t tot = (uint16_t)(sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) + len);
-	struct route r;
-
-	if (!peer_route(w, s, m, in_port, false, &r))
-		return false;
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth) + tot - len);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
@@ -324,6 +335,27 @@ td_rtp_send(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, str
 	};
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(tot - sizeof(*ip)));
 	send_to_peer(w, &r, m, ip, udp, tot, false);
+}
+
+bool
+td_rtp_send(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, struct rte_mbuf *m)
+{
+	struct route r;
+
+	if (!peer_route(w, s, m, in_port, false, &r))
+		return false;
+	send_built(w, &r, m);
+	return true;
+}
+
+bool
+td_rtp_send_own(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, struct rte_mbuf *m)
+{
+	struct route r;
+
+	if (!sess_route(w, s, s, m, in_port, false, &r))
+		return false;
+	send_built(w, &r, m);
 	return true;
 }
 

@@ -17,6 +17,7 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
+#include "conf/conf.h"
 #include "ctl/ctl.h"
 #include "media/dtmf.h"
 #include "media/media.h"
@@ -170,6 +171,12 @@ sess_find(struct td_worker *w, uint32_t id, int *err)
 	return s;
 }
 
+struct td_rtp_session *
+td_rtp_find(struct td_worker *w, uint32_t id, int *err)
+{
+	return sess_find(w, id, err);
+}
+
 static int
 ctl_session_create(struct td_worker *w, const struct td_dp_msg *cmd, struct td_dp_msg *ack)
 {
@@ -238,6 +245,11 @@ ctl_session_update(struct td_worker *w, const struct td_dp_msg *cmd, struct td_d
 		s->p = old;
 		return ret;
 	}
+	/* A participant's codec must stay one its conference can mix. */
+	if (s->conf && (ret = td_conf_session_check(s)) < 0) {
+		s->p = old;
+		return ret;
+	}
 	if (moved)
 		latch_reset(s);
 	if (p.ssrc)
@@ -275,6 +287,7 @@ ctl_session_destroy(struct td_worker *w, const struct td_dp_msg *cmd, struct td_
 	if (s == NULL)
 		return ret;
 	sess_unbridge(w, s);
+	td_conf_session_end(w, s);
 	td_dtmf_session_end(w, s);
 	td_rec_session_end(w, s);
 	s->id = 0;
@@ -305,7 +318,7 @@ ctl_session_bridge(struct td_worker *w, const struct td_dp_msg *cmd, struct td_d
 	uint32_t sa = (uint32_t)(a->port - w->rtp->port_lo) >> 1, sb = (uint32_t)(b->port - w->rtp->port_lo) >> 1;
 	if (a->peer == sb && b->peer == sa)
 		return 0;
-	if (a->peer != TD_RTP_NO_PEER || b->peer != TD_RTP_NO_PEER)
+	if (a->peer != TD_RTP_NO_PEER || b->peer != TD_RTP_NO_PEER || a->conf || b->conf)
 		return -EBUSY;
 	/* Admission first: a pair that needs a transcoder and finds none
 	 * stays unbridged. */

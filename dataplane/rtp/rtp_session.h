@@ -72,6 +72,8 @@ struct td_rtp_session {
 	struct td_dtmf_sess dtmf; /* digits received and sent (media/dtmf.h) */
 	uint16_t rec_slot1;	  /* recording slot + 1 (record/record.h); 0: not recorded */
 	uint8_t rec_side;	  /* 0 customer, 1 agent */
+	struct td_conf *conf;	  /* conference it is in (conf/conf.h); NULL: none */
+	uint8_t conf_part;	  /* its participant index there */
 };
 
 struct td_rtp_table {
@@ -143,6 +145,14 @@ void td_rtp_udp_input(struct td_worker *w, uint16_t port, struct rte_mbuf *m, st
  * in_port: where s's media arrives. False when it was dropped (counted on
  * s) for want of a destination. */
 bool td_rtp_send(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, struct rte_mbuf *m);
+
+/* Worker: the same, out of s's own port to s's own remote (its latched
+ * source, else its signalled one). */
+bool td_rtp_send_own(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, struct rte_mbuf *m);
+
+/* Worker: the session an id names on this worker, or NULL and *err
+ * (-ENOENT, or -EXDEV when another worker owns its port). */
+struct td_rtp_session *td_rtp_find(struct td_worker *w, uint32_t id, int *err);
 
 /* Worker: send a session event to control. */
 void td_rtp_event(struct td_worker *w, uint16_t type, const struct td_rtp_session *s, uint32_t old_ip,

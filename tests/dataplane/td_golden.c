@@ -9,7 +9,7 @@
  *
  * Usage: td-golden SCENARIO IN.pcap OUT.pcap REPORT.json
  * Scenario lines ('#' comments):
- *   ip A.B.C.D/N | ports LO-HI | transcoders N    (before anything else)
+ *   ip A.B.C.D/N | ports LO-HI | transcoders N | conf-slots N   (before anything else)
  *   create NAME [remote=IP:PORT] [strict] [ssrc=N] [pts=a,b,..] [tel=PT]
  *               [clock=HZ] [ptime=MS] [learn=N] [timeout=S] [tag=N]
  *               [codec=NAME] [cpt=PT] [jbuf]
@@ -17,6 +17,8 @@
  *   bridge A B | unbridge A | destroy A | dump
  *   detect A on|off [suppress]     in-band DTMF detection (TD_DP_CMD_DTMF_DETECT)
  *   dtmf A DIGITS [duration=MS] [pause=MS]   digits toward A's remote
+ *   conf-create C | conf-destroy C    conferences numbered C (TD_DP_CMD_CONF_*)
+ *   conf-join C A [speaker|listen|whisper B|muted] | conf-role A ROLE [B] | conf-leave A
  *   run [N]       take N packets (all that are left without N)
  *   sleep MS      wait, then scan every session for media timeout
  *   wait MS       let MS pass with the media tick running (no packets)
@@ -45,6 +47,7 @@
 #include <rte_ring.h>
 
 #include "api/td_dp_shm.h"
+#include "conf/conf.h"
 #include "ctl/ctl.h"
 #include "drop.h"
 #include "media/media.h"
@@ -125,6 +128,8 @@ evt_name(uint16_t type)
 		return "dtmf";
 	case TD_DP_EVT_RECORD:
 		return "record";
+	case TD_DP_EVT_CONF_TALKER:
+		return "talker";
 	}
 	return "unknown";
 }
@@ -167,6 +172,10 @@ drain_events(struct td_dp_msg *last_ack)
 			json_object_set_new(e, "duration_ms", json_integer(m.rec.duration_ms));
 			json_object_set_new(e, "gaps", json_integer(m.rec.gaps));
 			json_object_set_new(e, "sha256", json_string(hex));
+		} else if (m.hdr.type == TD_DP_EVT_CONF_TALKER) {
+			json_object_set_new(e, "conf", json_integer(m.talker.conf));
+			json_object_set_new(e, "session", json_string(name_of(m.talker.session)));
+			json_object_set_new(e, "talking", json_boolean(m.talker.talking));
 		} else if (m.hdr.type == TD_DP_EVT_SESSION_DUMP) {
 			json_object_set_new(e, "session", json_string(name_of(m.dump.session)));
 			json_object_set_new(e, "peer", json_string(m.dump.peer ? name_of(m.dump.peer) : ""));
@@ -292,7 +301,7 @@ scenario_line(char *line)
 	for (char *s = strtok(line, " \t\r\n"); s && n < 32; s = strtok(NULL, " \t\r\n"))
 		tok[n++] = s;
 	if (n == 0 || tok[0][0] == '#' || strcmp(tok[0], "ip") == 0 || strcmp(tok[0], "ports") == 0 ||
-	    strcmp(tok[0], "transcoders") == 0 || strcmp(tok[0], "recdir") == 0)
+	    strcmp(tok[0], "transcoders") == 0 || strcmp(tok[0], "recdir") == 0 || strcmp(tok[0], "conf-slots") == 0)
 		return;
 	json_t *rec = json_pack("{s:s}", "cmd", tok[0]);
 
@@ -385,6 +394,48 @@ scenario_line(char *line)
 		td_dp_msg_init(&cmd, TD_DP_CMD_RECORD_STATUS, 0);
 		res = command(&cmd, &ack);
 		json_object_set_new(rec, "count", json_integer(ack.ack.count));
+	} else if (strncmp(tok[0], "conf-", 5) == 0) {
+		static const struct {
+			const char *w;
+			uint16_t t;
+		} map[] = {{"conf-create", TD_DP_CMD_CONF_CREATE},
+			   {"conf-destroy", TD_DP_CMD_CONF_DESTROY},
+			   {"conf-join", TD_DP_CMD_CONF_JOIN},
+			   {"conf-role", TD_DP_CMD_CONF_ROLE},
+			   {"conf-leave", TD_DP_CMD_CONF_LEAVE}};
+		static const char *const roles[] = {"speaker", "listen", "whisper", "muted"};
+		uint16_t t = 0;
+		for (unsigned i = 0; i < 5; i++)
+			if (strcmp(map[i].w, tok[0]) == 0)
+				t = map[i].t;
+		if (t == 0 || n < 2)
+			die("bad conference command '%s'", tok[0]);
+		td_dp_msg_init(&cmd, t, 0);
+		int r = 1; /* where the role is */
+		if (t == TD_DP_CMD_CONF_CREATE || t == TD_DP_CMD_CONF_DESTROY) {
+			cmd.conf.conf = (uint32_t)strtoul(tok[1], NULL, 0);
+		} else if (t == TD_DP_CMD_CONF_JOIN) {
+			if (n < 3)
+				die("%s", "conf-join C NAME [ROLE [TARGET]]");
+			cmd.conf.conf = (uint32_t)strtoul(tok[1], NULL, 0);
+			cmd.conf.session = id_of(tok[2]);
+			r = 3;
+		} else {
+			cmd.conf.session = id_of(tok[1]);
+			r = 2;
+		}
+		if (t == TD_DP_CMD_CONF_JOIN || t == TD_DP_CMD_CONF_ROLE) {
+			cmd.conf.role = 0;
+			if (n > r) {
+				cmd.conf.role = 0xff;
+				for (unsigned i = 0; i < 4; i++)
+					if (strcmp(tok[r], roles[i]) == 0)
+						cmd.conf.role = (uint8_t)i;
+			}
+			if (n > r + 1)
+				cmd.conf.target = id_of(tok[r + 1]);
+		}
+		res = command(&cmd, &ack);
 	} else if (strcmp(tok[0], "dump") == 0) {
 		td_dp_msg_init(&cmd, TD_DP_CMD_SESSION_DUMP, 0);
 		res = command(&cmd, &ack);
@@ -458,7 +509,7 @@ int
 main(int argc, char **argv)
 {
 	char vdev[1200], prefix[64], line[512];
-	uint32_t ip = 0, lo = 30000, hi = 30099, transcoders = 4;
+	uint32_t ip = 0, lo = 30000, hi = 30099, transcoders = 4, conf_slots = 8;
 	uint8_t plen = 24;
 	char recdir[256] = "";
 
@@ -478,6 +529,7 @@ main(int argc, char **argv)
 		sscanf(line, "ports %u-%u", &lo, &hi);
 		sscanf(line, "transcoders %u", &transcoders);
 		sscanf(line, "recdir %255s", recdir);
+		sscanf(line, "conf-slots %u", &conf_slots);
 	}
 	load_times(argv[2]);
 
@@ -522,7 +574,7 @@ main(int argc, char **argv)
 	w.handoff = handoff[0];
 	w.handoff_to = handoff;
 	if (td_rtp_init(&w, 1, (uint16_t)lo, (uint16_t)hi, 0, shm) < 0 || td_neigh_init(&w, 1, mp) < 0 ||
-	    td_media_init(&w, 1, transcoders, mp, shm) < 0)
+	    td_media_init(&w, 1, transcoders, mp, shm) < 0 || td_conf_init(&w, 1, conf_slots) < 0)
 		die("%s", "worker set-up");
 	if (recdir[0] && (td_rec_init(&w, 1, recdir, 4, 1024) < 0 || td_recorder_start() < 0))
 		die("cannot record in %s", recdir);
