@@ -68,6 +68,16 @@ struct rec {
 	struct rec_side side[2];
 };
 
+/* Flushes on the ring together: submitted and waited for at once. */
+#define REC_RING  256
+#define REC_BATCH (REC_RING / 2)
+
+struct batch_entry {
+	uint16_t worker, slot;
+	int file;
+	struct rec *r;
+};
+
 static struct {
 	pthread_t thread;
 	bool running;
@@ -75,6 +85,8 @@ static struct {
 	struct io_uring ring;
 	uint64_t hz;
 	struct rec *recs; /* n_workers * n_slots */
+	struct batch_entry batch[REC_BATCH];
+	unsigned int n_batch;
 } rc;
 
 static struct rec *
@@ -305,6 +317,8 @@ rec_tap(struct rec *r, const struct td_rec_msg *m)
 	}
 }
 
+static void batch_run(void);
+
 static int16_t
 mix(int16_t a, int16_t b)
 {
@@ -333,7 +347,7 @@ rec_emit(struct rec *r, int *failed_file)
 		int err;
 		if (!(r->open & (1u << f)))
 			continue;
-		if (td_wav_room(wv) < REC_SLOT_SAMPLES && (err = td_wav_flush(wv)) < 0) {
+		if (td_wav_room(wv) < REC_SLOT_SAMPLES && (batch_run(), err = td_wav_flush(wv)) < 0) {
 			*failed_file = f;
 			return err;
 		}
@@ -349,12 +363,59 @@ rec_emit(struct rec *r, int *failed_file)
 static void
 rec_fail(uint16_t worker, uint16_t slot, struct rec *r, int file, int err)
 {
+	batch_run();
 	/* The failed file closes with its error; a sibling file closes with
 	 * what it has, marked cancelled. */
 	r->failed = true;
 	file_close(worker, slot, r, file, err);
 	for (int f = 0; f < 2; f++)
 		file_close(worker, slot, r, f, -ECANCELED);
+}
+
+/* Submit every queued flush, wait for all their completions, then finish
+ * each: a failure ends its recording, a success is reported as progress. */
+static void
+batch_run(void)
+{
+	unsigned int n = rc.n_batch, left = 2 * n;
+	struct io_uring_cqe *cqe;
+	int err = 0;
+
+	if (n == 0)
+		return;
+	rc.n_batch = 0;
+	err = io_uring_submit_and_wait(&rc.ring, left);
+	while (err >= 0 && left > 0) {
+		if ((err = io_uring_wait_cqe(&rc.ring, &cqe)) < 0)
+			break;
+		uint64_t ud = io_uring_cqe_get_data64(cqe);
+		struct td_wav *wv = td_wav_cqe_writer(ud);
+		if (wv != NULL)
+			td_wav_flush_cqe(wv, ud, cqe->res);
+		io_uring_cqe_seen(&rc.ring, cqe);
+		left--;
+	}
+	/* Every flush finished first (a failure may write again, waiting);
+	 * then what they mean for their recordings. */
+	for (unsigned int i = 0; i < n; i++) {
+		struct td_wav *wv = &rc.batch[i].r->wav[rc.batch[i].file];
+		if (err < 0 && wv->cqes_left > 0) {
+			/* The ring failed: nothing known of these writes. */
+			wv->res_data = wv->res_hdr = err;
+		}
+		wv->cqes_left = 0;
+		td_wav_flush_end(wv);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct batch_entry *b = &rc.batch[i];
+		struct td_wav *wv = &b->r->wav[b->file];
+		if (!(b->r->open & (1u << b->file)))
+			continue;
+		if (wv->error < 0)
+			rec_fail(b->worker, b->slot, b->r, b->file, wv->error);
+		else if (b->file == 0)
+			result_send(b->worker, b->slot, b->r, TD_REC_RES_PROGRESS, 0, 0, NULL);
+	}
 }
 
 /* Write out what is due, flush on schedule; all of it when stopping. */
@@ -370,14 +431,31 @@ rec_service(uint16_t worker, uint16_t slot, struct rec *r, uint64_t now, bool fi
 		due = due > REC_DELAY_MS * TD_REC_RATE / 1000 ? due - REC_DELAY_MS * TD_REC_RATE / 1000 : 0;
 	while (r->out_pos + REC_SLOT_SAMPLES <= due && err == 0)
 		err = rec_emit(r, &file);
-	if (err == 0 && (final || now - r->last_flush >= rc.hz / 1000 * REC_FLUSH_MS)) {
+	if (err == 0 && !final && now - r->last_flush >= rc.hz / 1000 * REC_FLUSH_MS) {
+		/* On schedule: queued with the other files' flushes. */
+		r->last_flush = now;
+		for (file = 0; file < 2 && err == 0; file++) {
+			if (!(r->open & (1u << file)))
+				continue;
+			if (rc.n_batch == REC_BATCH)
+				batch_run();
+			if (r->open == 0)
+				return;
+			err = td_wav_flush_submit(&r->wav[file]);
+			if (err > 0) {
+				rc.batch[rc.n_batch++] =
+					(struct batch_entry){.worker = worker, .slot = slot, .file = file, .r = r};
+				err = 0;
+			}
+		}
+		file--;
+	} else if (err == 0 && final) {
+		batch_run(); /* the ring is this writer's alone while it waits */
 		r->last_flush = now;
 		for (file = 0; file < 2 && err == 0; file++)
 			if (r->open & (1u << file))
 				err = td_wav_flush(&r->wav[file]);
 		file--;
-		if (err == 0 && !final)
-			result_send(worker, slot, r, TD_REC_RES_PROGRESS, 0, 0, NULL);
 	}
 	if (err < 0)
 		rec_fail(worker, slot, r, file, err);
@@ -445,11 +523,14 @@ recorder_main(void *arg)
 				if (r->rec_id != 0)
 					rec_service(w, s, r, now, false);
 				/* Flushes wait for the disk: hand buffers back
-				 * between them, not only once per loop. */
-				if ((s & 15) == 15)
+				 * between batches, not only once per loop. */
+				if ((s & 63) == 63) {
+					batch_run();
 					for (uint16_t v = 0; v < td_rec.n_workers; v++)
 						got += drain(v);
+				}
 			}
+		batch_run();
 		if (got == 0)
 			usleep(2000);
 	}
@@ -484,7 +565,7 @@ td_recorder_start(void)
 	rc.recs = calloc((size_t)td_rec.n_workers * td_rec.n_slots, sizeof(*rc.recs));
 	if (rc.recs == NULL)
 		return -ENOMEM;
-	err = io_uring_queue_init(16, &rc.ring, 0);
+	err = io_uring_queue_init(REC_RING, &rc.ring, 0);
 	if (err < 0) {
 		free(rc.recs);
 		rc.recs = NULL;

@@ -168,15 +168,26 @@ wav_fail(struct td_wav *w, size_t written, int err)
 	return w->error;
 }
 
+/* user data: the writer's address with the low bits saying which write
+ * (writers are at least 8-byte aligned). */
+#define WAV_UD_DATA 1u
+#define WAV_UD_HDR  2u
+#define WAV_UD_MASK 7u
+
+struct td_wav *
+td_wav_cqe_writer(uint64_t user_data)
+{
+	unsigned int tag = user_data & WAV_UD_MASK;
+	return tag == WAV_UD_DATA || tag == WAV_UD_HDR
+		       ? (struct td_wav *)(uintptr_t)(user_data & ~(uint64_t)WAV_UD_MASK)
+		       : NULL;
+}
+
 int
-td_wav_flush(struct td_wav *w)
+td_wav_flush_submit(struct td_wav *w)
 {
 	struct io_uring_sqe *sqe;
-	struct io_uring_cqe *cqe;
-	uint8_t hdr[TD_WAV_HDR_SIZE];
-	int res_data = -ECANCELED, res_hdr = -ECANCELED;
 	size_t len = w->buf_len;
-	int rc;
 
 	if (w->error)
 		return w->error;
@@ -186,34 +197,33 @@ td_wav_flush(struct td_wav *w)
 		return 0;
 	if (w->data_bytes + len > WAV_DATA_MAX)
 		return wav_fail(w, 0, -EFBIG);
-
+	if (io_uring_sq_space_left(w->ring) < 2)
+		return -EBUSY;
 	/* Data first, then the header that counts it, linked: the header
 	 * never claims bytes that are not written. */
-	td_wav_header(hdr, w->channels, w->rate, w->data_bytes + len);
-	if (io_uring_sq_space_left(w->ring) < 2)
-		return wav_fail(w, 0, -EBUSY);
+	td_wav_header(w->hdr, w->channels, w->rate, w->data_bytes + len);
+	w->inflight = len;
+	w->cqes_left = 2;
+	w->res_data = w->res_hdr = -ECANCELED;
 	sqe = io_uring_get_sqe(w->ring);
 	io_uring_prep_write(sqe, w->fd, w->buf, len, TD_WAV_HDR_SIZE + w->data_bytes);
 	sqe->flags |= IOSQE_IO_LINK;
-	io_uring_sqe_set_data64(sqe, 1);
+	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)w | WAV_UD_DATA);
 	sqe = io_uring_get_sqe(w->ring);
-	io_uring_prep_write(sqe, w->fd, hdr, sizeof(hdr), 0);
-	io_uring_sqe_set_data64(sqe, 2);
-	rc = io_uring_submit_and_wait(w->ring, 2);
-	if (rc < 0)
-		return wav_fail(w, 0, rc);
-	for (int i = 0; i < 2; i++) {
-		rc = io_uring_wait_cqe(w->ring, &cqe);
-		if (rc < 0)
-			return wav_fail(w, 0, rc);
-		if (io_uring_cqe_get_data64(cqe) == 1)
-			res_data = cqe->res;
-		else
-			res_hdr = cqe->res;
-		io_uring_cqe_seen(w->ring, cqe);
-	}
+	io_uring_prep_write(sqe, w->fd, w->hdr, sizeof(w->hdr), 0);
+	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)w | WAV_UD_HDR);
+	return 1;
+}
+
+static int
+wav_flush_finish(struct td_wav *w)
+{
+	size_t len = w->inflight;
+	int res_data = w->res_data, res_hdr = w->res_hdr, rc;
+
+	w->inflight = 0;
 	w->flushes++;
-	if (res_data == (int)len && res_hdr == (int)sizeof(hdr)) {
+	if (res_data == (int)len && res_hdr == (int)sizeof(w->hdr)) {
 		w->data_bytes += len;
 		w->buf_len = 0;
 		return 0;
@@ -227,6 +237,49 @@ td_wav_flush(struct td_wav *w)
 	if (rc < 0)
 		return wav_fail(w, (size_t)res_data, rc);
 	return wav_fail(w, (size_t)res_data + (size_t)rc, -ENOSPC);
+}
+
+int
+td_wav_flush_cqe(struct td_wav *w, uint64_t user_data, int res)
+{
+	if ((user_data & WAV_UD_MASK) == WAV_UD_DATA)
+		w->res_data = res;
+	else
+		w->res_hdr = res;
+	return w->cqes_left > 0 && --w->cqes_left > 0 ? 0 : 1;
+}
+
+int
+td_wav_flush_end(struct td_wav *w)
+{
+	if (w->inflight == 0)
+		return w->error;
+	return wav_flush_finish(w);
+}
+
+int
+td_wav_flush(struct td_wav *w)
+{
+	struct io_uring_cqe *cqe;
+	int rc = td_wav_flush_submit(w);
+
+	if (rc <= 0)
+		return rc;
+	rc = io_uring_submit_and_wait(w->ring, 2);
+	while (w->cqes_left > 0) {
+		if (rc < 0 || (rc = io_uring_wait_cqe(w->ring, &cqe)) < 0) {
+			/* The ring failed us: nothing is known of the writes. */
+			w->cqes_left = 0;
+			w->inflight = 0;
+			return wav_fail(w, 0, rc);
+		}
+		uint64_t ud = io_uring_cqe_get_data64(cqe);
+		int res = cqe->res;
+		io_uring_cqe_seen(w->ring, cqe);
+		if (td_wav_cqe_writer(ud) == w)
+			td_wav_flush_cqe(w, ud, res);
+	}
+	return td_wav_flush_end(w);
 }
 
 static int

@@ -41,6 +41,12 @@ struct td_wav {
 	size_t buf_cap;
 	int error; /* 0, or the -errno that ended the file */
 	uint64_t flushes;
+	/* A flush on the ring (td_wav_flush_submit) until both its
+	 * completions are in. */
+	uint8_t hdr[TD_WAV_HDR_SIZE];
+	size_t inflight;
+	uint8_t cqes_left;
+	int res_data, res_hdr;
 };
 
 /* Create (or truncate) the file at path relative to dirfd, write the empty
@@ -57,6 +63,24 @@ size_t td_wav_room(const struct td_wav *w);
 
 /* Write what is pending and the header for it. 0, or the error that ended the file. */
 int td_wav_flush(struct td_wav *w);
+
+/*
+ * The same in two halves, so that one thread can have many files' flushes
+ * on the ring at once: td_wav_flush_submit prepares the two linked writes
+ * (not submitted: the caller submits and waits for them all); returns 1
+ * when it queued them, 0 when nothing was pending, or the error that ended
+ * the file (-EBUSY also when the ring has no room). Each completion whose
+ * user data td_wav_cqe_writer() names goes to td_wav_flush_cqe, which
+ * returns 1 once both are in, 0 while one is still awaited. Once no
+ * completion of anybody's is awaited any more, td_wav_flush_end finishes
+ * the flush (it may write again, waiting, on a failure) and returns 0 or
+ * the error that ended the file. No append in between.
+ */
+int td_wav_flush_submit(struct td_wav *w);
+int td_wav_flush_cqe(struct td_wav *w, uint64_t user_data, int res);
+int td_wav_flush_end(struct td_wav *w);
+/* The writer a completion belongs to, or NULL for another's. */
+struct td_wav *td_wav_cqe_writer(uint64_t user_data);
 
 /* Flush, close, and (sha256 != NULL) digest the file. The writer's error, if
  * any, is returned after the file was closed; the digest is still computed
