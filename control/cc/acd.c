@@ -1000,7 +1000,7 @@ cc_queue_del(const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot delete queue %s: %s", name, strerror(-ret));
 		return ret;
 	}
-	/* Agents keep it in their saved login; it is skipped when they log in. */
+	/* Agents keep it in their saved login; `agent login <id>` skips it. */
 	queue_free(q);
 	return 0;
 }
@@ -1188,9 +1188,12 @@ cc_agent_login(const char *id, const struct cc_login *l, int n, char *err, size_
 		snprintf(err, errlen, "no agent %s", id);
 		return -ENOENT;
 	}
-	if (n == 0) { /* the queues of the last login */
-		l = a->saved;
-		n = a->nsaved;
+	struct cc_login kept[CC_MEMBER_MAX];
+	if (n == 0) { /* the queues of the last login that still exist */
+		for (int i = 0; i < a->nsaved; i++)
+			if (queue_find(a->saved[i].queue))
+				kept[n++] = a->saved[i];
+		l = kept;
 		if (n == 0) {
 			snprintf(err, errlen, "agent %s has no queues: name at least one", id);
 			return -EINVAL;

@@ -12,6 +12,7 @@
 
 #include "acd.h"
 #include "cc_report.h"
+#include "cc_store.h"
 #include "mgmt/mgmt.h"
 
 /* A reply for ret (0 / -errno) with err as the reason. */
@@ -477,6 +478,12 @@ cmd_report(struct td_mgmt_req *req, int argc, char **argv)
 		td_mgmt_reply(req, TD_MGMT_USAGE, NULL,
 			      have_from && have_to ? "--from must come before --to"
 						   : "report needs --from T and --to T");
+		return;
+	}
+	/* Everything recorded so far, not only what the last group commit wrote. */
+	int ret = cc_records_flush();
+	if (ret < 0) {
+		td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "cannot write the pending records: %s", strerror(-ret));
 		return;
 	}
 	struct text t;

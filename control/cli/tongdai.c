@@ -384,7 +384,8 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
+		} else if (argv[i][0] == '-' && argv[i][1] == '-' && n == 0) {
+			/* After the first command word, other options belong to the command (report --from). */
 			fprintf(stderr, PROG ": unknown option '%s' (see '" PROG " --help')\n", argv[i]);
 			return 2;
 		} else if (n == MAX_WORDS) {

@@ -575,6 +575,18 @@ test_persistence(void **state)
 	q.overflow[0] = '\0';
 	assert_int_equal(cc_queue_set(&q, err, sizeof(err)), 0);
 	assert_int_equal(cc_queue_del("support", err, sizeof(err)), 0);
+	/* A saved login whose queue is gone: that queue is skipped. */
+	agent("bob", "sales");
+	struct cc_login two[2];
+	assert_int_equal(cc_login_parse("sales", &two[0], err, sizeof(err)), 0);
+	queue("extra", CC_LONGEST_IDLE, 0);
+	assert_int_equal(cc_login_parse("extra", &two[1], err, sizeof(err)), 0);
+	assert_int_equal(cc_agent_login("bob", two, 2, err, sizeof(err)), 0);
+	assert_int_equal(cc_agent_logout("bob", err, sizeof(err)), 0);
+	assert_int_equal(cc_queue_del("extra", err, sizeof(err)), 0);
+	assert_int_equal(cc_agent_login("bob", NULL, 0, err, sizeof(err)), 0);
+	assert_int_equal(state_of("bob"), CC_AVAILABLE);
+	assert_int_equal(cc_agent_logout("bob", err, sizeof(err)), 0);
 	cc_fini();
 	cc_init(fake_clock, 1);
 	assert_int_equal(cc_load(err, sizeof(err)), 0);
