@@ -789,6 +789,7 @@ struct m_agent {
 	uint64_t call;	     /* offered or connected */
 	uint64_t idle_since; /* when it last turned available */
 	bool q[SIM_QUEUES];
+	int lang; /* its level in the skills queue */
 };
 
 struct m_call {
@@ -805,7 +806,7 @@ static struct {
 	struct m_agent a[SIM_AGENTS];
 	struct m_call c[SIM_CALLS + 1];
 	uint64_t rng;
-	int offers, violations;
+	int offers, violations, skill_offers;
 	/* KPIs of the model, per queue, from its own log */
 	uint64_t offered[SIM_QUEUES], answered[SIM_QUEUES], abandoned[SIM_QUEUES], wait[SIM_QUEUES], talk[SIM_QUEUES],
 		in_sl[SIM_QUEUES], ab_in_sl[SIM_QUEUES];
@@ -813,7 +814,9 @@ static struct {
 
 static const char *const sim_q[SIM_QUEUES] = {"q0", "q1", "q2", "q3", "q4"};
 static const enum cc_strategy sim_s[SIM_QUEUES] = {CC_LONGEST_IDLE, CC_ROUND_ROBIN, CC_FEWEST_CALLS, CC_RANDOM,
-						   CC_LONGEST_IDLE};
+						   CC_SKILLS};
+#define SIM_SKILLQ 4 /* requires lang=SIM_REQ */
+#define SIM_REQ	   50
 
 static uint32_t
 rnd(uint32_t n)
@@ -861,6 +864,17 @@ sim_event(const struct cc_event *e, void *arg)
 				if (i != ai && M.a[i].q[qi] && M.a[i].st == CC_AVAILABLE && M.a[i].call == 0 &&
 				    M.a[i].idle_since < a->idle_since)
 					M.violations++;
+		/* Skills: eligible (the documented relaxation), and nobody available more proficient. */
+		if (qi == SIM_SKILLQ) {
+			uint64_t relax = (e->t_ms - c->arrive) / CC_RELAX_STEP_MS * CC_RELAX_LEVELS;
+			if ((uint64_t)a->lang + relax < SIM_REQ)
+				M.violations++;
+			for (int i = 0; i < SIM_AGENTS; i++)
+				if (M.a[i].q[qi] && M.a[i].st == CC_AVAILABLE && M.a[i].call == 0 &&
+				    M.a[i].lang > a->lang && (uint64_t)M.a[i].lang + relax >= SIM_REQ)
+					M.violations++;
+			M.skill_offers++;
+		}
 		c->state = 2;
 		c->agent = ai;
 		a->call = e->call;
@@ -954,6 +968,11 @@ test_simulation(void **state)
 			snprintf(q.overflow, sizeof(q.overflow), "q4");
 		if (i == 3)
 			snprintf(q.overflow, sizeof(q.overflow), "voicemail");
+		if (i == SIM_SKILLQ) {
+			q.nreq = 1;
+			snprintf(q.req[0].name, CC_NAME_MAX, "lang");
+			q.req[0].level = SIM_REQ;
+		}
 		assert_int_equal(cc_queue_add(&q, err, sizeof(err)), 0);
 	}
 	uint64_t start = now_ms;
@@ -965,7 +984,14 @@ test_simulation(void **state)
 		for (int q = 0; q < SIM_QUEUES; q++)
 			if (q == i % SIM_QUEUES || rnd(4) == 0) {
 				memset(&l[n], 0, sizeof(l[n]));
-				snprintf(l[n++].queue, CC_NAME_MAX, "%s", sim_q[q]);
+				snprintf(l[n].queue, CC_NAME_MAX, "%s", sim_q[q]);
+				if (q == SIM_SKILLQ) {
+					M.a[i].lang = (int)rnd(101);
+					l[n].nskill = 1;
+					snprintf(l[n].skill[0].name, CC_NAME_MAX, "lang");
+					l[n].skill[0].level = (uint8_t)M.a[i].lang;
+				}
+				n++;
 				M.a[i].q[q] = true;
 			}
 		assert_int_equal(cc_agent_login(M.a[i].id, l, n, err, sizeof(err)), 0);
@@ -1018,6 +1044,7 @@ test_simulation(void **state)
 	}
 	assert_int_equal(M.violations, 0);
 	assert_true(M.offers > SIM_CALLS / 2);
+	assert_true(M.skill_offers > SIM_CALLS / 20);
 	/* Never lost: every caller has ended, with exactly one final CDR. */
 	for (int id = 1; id <= SIM_CALLS; id++) {
 		assert_int_equal(M.c[id].state, 4);
