@@ -790,6 +790,7 @@ struct m_agent {
 	uint64_t idle_since; /* when it last turned available */
 	bool q[SIM_QUEUES];
 	int lang; /* its level in the skills queue */
+	uint64_t offered, answered, unanswered, talk;
 };
 
 struct m_call {
@@ -875,6 +876,7 @@ sim_event(const struct cc_event *e, void *arg)
 					M.violations++;
 			M.skill_offers++;
 		}
+		a->offered++;
 		c->state = 2;
 		c->agent = ai;
 		a->call = e->call;
@@ -882,6 +884,7 @@ sim_event(const struct cc_event *e, void *arg)
 		struct m_call *c = &M.c[e->call];
 		if (c->state != 2 || c->agent != aidx(e->agent))
 			M.violations++;
+		M.a[c->agent].unanswered++;
 		M.a[c->agent].call = 0;
 		c->agent = -1;
 		c->state = 1;
@@ -940,6 +943,8 @@ sim_end_event(const struct cc_event *e, void *arg)
 		return;
 	}
 	model_end(c, e->disp);
+	if (e->disp == CC_ANSWERED)
+		M.a[c->agent].talk += now_ms - c->answer;
 	release(c);
 	c->state = 4;
 	c->disp = e->disp;
@@ -1010,6 +1015,7 @@ test_simulation(void **state)
 			if (c->state == 2 && r < 150) {
 				c->answer = now_ms;
 				assert_int_equal(cc_agent_answered((uint64_t)id), 0);
+				M.a[c->agent].answered++;
 				c->state = 3;
 			} else if (c->state == 2 && r < 160) {
 				assert_int_equal(cc_agent_no_answer((uint64_t)id), 0);
@@ -1088,6 +1094,12 @@ test_simulation(void **state)
 		offered += as[i].offered;
 		answered += as[i].answered;
 		assert_true(as[i].busy_ms <= as[i].staffed_ms);
+		/* Per agent, as the model counted. */
+		const struct m_agent *ma = &M.a[aidx(as[i].agent)];
+		assert_int_equal(as[i].offered, ma->offered);
+		assert_int_equal(as[i].answered, ma->answered);
+		assert_int_equal(as[i].unanswered, ma->unanswered);
+		assert_int_equal(as[i].talk_ms, ma->talk);
 	}
 	assert_int_equal(offered, (uint64_t)M.offers);
 	uint64_t m_answered = 0;
