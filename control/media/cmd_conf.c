@@ -262,15 +262,18 @@ cmd_conf_create(struct td_mgmt_req *req, int argc, char **argv)
 	send_conf(req, worker, TD_DP_CMD_CONF_CREATE, &(struct td_dp_cmd_conf){.conf = c->id});
 }
 
+/* `CONF SESSION [ROLE]` (join: role optional, default speaker; role:
+ * required; leave: none) sent as command type to the conference's
+ * worker. */
 static void
-cmd_conf_join(struct td_mgmt_req *req, int argc, char **argv)
+member_cmd(struct td_mgmt_req *req, int argc, char **argv, uint16_t type, const char *usage)
 {
 	struct td_dp_cmd_conf cmd = {.role = TD_DP_CONF_SPEAKER};
+	int min = type == TD_DP_CMD_CONF_ROLE ? 3 : 2, max = type == TD_DP_CMD_CONF_LEAVE ? 2 : 4;
 	struct conf *c;
 
-	if (argc < 2 || argc > 4) {
-		td_mgmt_reply(req, TD_MGMT_USAGE, NULL,
-			      "usage: conf join CONF SESSION [speaker|listen|muted|whisper SESSION]");
+	if (argc < min || argc > max) {
+		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "usage: %s", usage);
 		return;
 	}
 	if ((c = conf_arg(req, argv[0])) == NULL)
@@ -289,55 +292,26 @@ cmd_conf_join(struct td_mgmt_req *req, int argc, char **argv)
 		}
 	}
 	cmd.conf = c->id;
-	send_conf(req, c->worker, TD_DP_CMD_CONF_JOIN, &cmd);
+	send_conf(req, c->worker, type, &cmd);
+}
+
+static void
+cmd_conf_join(struct td_mgmt_req *req, int argc, char **argv)
+{
+	member_cmd(req, argc, argv, TD_DP_CMD_CONF_JOIN,
+		   "conf join CONF SESSION [speaker|listen|muted|whisper SESSION]");
 }
 
 static void
 cmd_conf_role(struct td_mgmt_req *req, int argc, char **argv)
 {
-	struct td_dp_cmd_conf cmd = {0};
-	struct conf *c;
-
-	if (argc < 3 || argc > 4) {
-		td_mgmt_reply(req, TD_MGMT_USAGE, NULL,
-			      "usage: conf role CONF SESSION speaker|listen|muted|whisper SESSION");
-		return;
-	}
-	if ((c = conf_arg(req, argv[0])) == NULL)
-		return;
-	if (parse_u32(argv[1], &cmd.session) < 0) {
-		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "bad session id '%s'", argv[1]);
-		return;
-	}
-	int n = role_arg(req, argc - 2, argv + 2, &cmd.role, &cmd.target);
-	if (n < 0)
-		return;
-	if (2 + n != argc) {
-		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "unexpected argument '%s'", argv[2 + n]);
-		return;
-	}
-	cmd.conf = c->id;
-	send_conf(req, c->worker, TD_DP_CMD_CONF_ROLE, &cmd);
+	member_cmd(req, argc, argv, TD_DP_CMD_CONF_ROLE, "conf role CONF SESSION speaker|listen|muted|whisper SESSION");
 }
 
 static void
 cmd_conf_leave(struct td_mgmt_req *req, int argc, char **argv)
 {
-	struct td_dp_cmd_conf cmd = {0};
-	struct conf *c;
-
-	if (argc != 2) {
-		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "usage: conf leave CONF SESSION");
-		return;
-	}
-	if ((c = conf_arg(req, argv[0])) == NULL)
-		return;
-	if (parse_u32(argv[1], &cmd.session) < 0) {
-		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "bad session id '%s'", argv[1]);
-		return;
-	}
-	cmd.conf = c->id;
-	send_conf(req, c->worker, TD_DP_CMD_CONF_LEAVE, &cmd);
+	member_cmd(req, argc, argv, TD_DP_CMD_CONF_LEAVE, "conf leave CONF SESSION");
 }
 
 static void
