@@ -19,6 +19,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from g711 import alaw_dec, alaw_enc, tone_fraction  # noqa: E402
 from pktlib import Frame, run_golden, rtp  # noqa: E402
 
 GOLDEN = os.environ.get("TD_GOLDEN") or sys.argv[1]
@@ -44,46 +45,6 @@ def check(cond, what, detail=""):
 def host(name):
     i = NAMES.index(name) + 1
     return "02:00:00:00:00:%02x" % (0x10 * i), "10.0.0.%d" % (10 * i), 30000 + 2 * (i - 1)
-
-
-# G.711 A-law (ITU-T G.711 segment coding).
-SEG_END = [0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF]
-
-
-def alaw_enc(x):
-    x >>= 3
-    if x >= 0:
-        mask = 0xD5
-    else:
-        mask, x = 0x55, -x - 1
-    seg = next((i for i, e in enumerate(SEG_END) if x <= e), 8)
-    if seg == 8:
-        return 0x7F ^ mask
-    v = (seg << 4) | ((x >> (1 if seg < 2 else seg)) & 0xF)
-    return v ^ mask
-
-
-def alaw_dec(a):
-    a ^= 0x55
-    t = (a & 0xF) << 4
-    seg = (a & 0x70) >> 4
-    if seg == 0:
-        t += 8
-    else:
-        t = (t + 0x108) << (seg - 1)
-    return t if a & 0x80 else -t
-
-
-def fraction(x, f):
-    """Share of the signal's energy at frequency f (1.0: a pure tone)."""
-    w = 2 * math.pi * f / RATE
-    c = 2 * math.cos(w)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + c * s1 - s2, s1
-    power = s1 * s1 + s2 * s2 - c * s1 * s2
-    energy = sum(v * v for v in x) or 1
-    return 2 * power / (len(x) * energy)
 
 
 dp_mac = run_golden(GOLDEN, HEAD % 8, [])[0]["mac"]
@@ -137,7 +98,7 @@ def check_hears(who, pkts, hears, lo=5, hi=None):
     """who's received audio (packets lo..hi) holds exactly the tones of `hears`."""
     pcm = [alaw_dec(b) for p in pkts[lo:hi] for b in p[5]]
     for name in NAMES:
-        fr = fraction(pcm, TONES[name]) if pcm else 0
+        fr = tone_fraction(pcm, TONES[name]) if pcm else 0
         if name in hears:
             check(fr > 0.5 / len(hears) - 0.15, "%s hears %s" % (who, name), "(fraction %.3f)" % fr)
         else:

@@ -28,6 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from g711 import alaw_enc, tone_amplitude, ulaw_enc  # noqa: E402
 from pktlib import Frame, read_pcap, run_golden, rtp, write_pcap  # noqa: E402
 
 GOLDEN = os.environ.get("TD_GOLDEN") or sys.argv[1]
@@ -49,30 +50,6 @@ def check(cond, what, detail=""):
     else:
         failures += 1
         print("not ok - %s %s" % (what, detail))
-
-
-SEG_END = [0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF]
-
-
-def alaw_enc(x):
-    x >>= 3
-    if x >= 0:
-        mask = 0xD5
-    else:
-        mask, x = 0x55, -x - 1
-    seg = next((i for i, e in enumerate(SEG_END) if x <= e), 8)
-    if seg == 8:
-        return 0x7F ^ mask
-    v = (seg << 4) | ((x >> (1 if seg < 2 else seg)) & 0xF)
-    return v ^ mask
-
-
-def ulaw_enc(x):
-    bias, clip = 0x84, 32635
-    sign = 0x80 if x < 0 else 0
-    x = min(-x if x < 0 else x, clip) + bias
-    seg = next((i for i in range(8) if x <= (0xFF << i)), 7)
-    return (~(sign | (seg << 4) | ((x >> (seg + 3)) & 0xF))) & 0xFF
 
 
 def tone_stream(freq, t_from, t_to, ssrc, pt, enc):
@@ -132,17 +109,6 @@ def header_ok(facts, ch):
             facts["fmt"] == (1, ch, RATE, RATE * 2 * ch, 2 * ch, 16) and facts["data"] % (2 * ch) == 0)
 
 
-def power(x, freq):
-    """Goertzel amplitude of freq in x (a sine of amplitude A gives ~A)."""
-    w = 2 * math.pi * freq / RATE
-    c = 2 * math.cos(w)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + c * s1 - s2, s1
-    p = s1 * s1 + s2 * s2 - c * s1 * s2
-    return 2 * math.sqrt(max(p, 0)) / len(x)
-
-
 def window(ch, t):
     i = int(t * RATE)
     return ch[i:i + 800]
@@ -153,7 +119,7 @@ def tone_in(ch, freq, t_from, t_to):
     t, bad = t_from, []
     while t + 0.1 <= t_to + 1e-9:
         w = window(ch, t)
-        if len(w) < 800 or power(w, freq) < 4000:
+        if len(w) < 800 or tone_amplitude(w, freq) < 4000:
             bad.append(round(t, 2))
         t += 0.1
     return bad
@@ -164,7 +130,7 @@ def silent(ch, t_from, t_to, freqs=(F_CUST, F_AGENT)):
     t, bad = t_from, []
     while t + 0.1 <= t_to + 1e-9:
         w = window(ch, t)
-        if any(power(w, f) > 80 for f in freqs):
+        if any(tone_amplitude(w, f) > 80 for f in freqs):
             bad.append(round(t, 2))
         t += 0.1
     return bad

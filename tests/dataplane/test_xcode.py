@@ -20,6 +20,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from g711 import alaw_dec, alaw_enc, sine, tone_fraction, ulaw_enc, zero_cross_hz  # noqa: E402
 from pktlib import Frame, run_golden, rtp  # noqa: E402
 
 GOLDEN = os.environ.get("TD_GOLDEN") or sys.argv[1]
@@ -42,63 +43,6 @@ def check(cond, what, detail=""):
     else:
         failures += 1
         print("not ok - %s %s" % (what, detail))
-
-
-# G.711 A-law and mu-law (ITU-T G.711 segment coding).
-SEG_END = [0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF]
-
-
-def alaw_enc(x):
-    x >>= 3
-    if x >= 0:
-        mask = 0xD5
-    else:
-        mask, x = 0x55, -x - 1
-    seg = next((i for i, e in enumerate(SEG_END) if x <= e), 8)
-    if seg == 8:
-        return 0x7F ^ mask
-    v = (seg << 4) | ((x >> (1 if seg < 2 else seg)) & 0xF)
-    return v ^ mask
-
-
-def alaw_dec(a):
-    a ^= 0x55
-    t = (a & 0xF) << 4
-    seg = (a & 0x70) >> 4
-    if seg == 0:
-        t += 8
-    else:
-        t = (t + 0x108) << (seg - 1)
-    return t if a & 0x80 else -t
-
-
-def ulaw_enc(x):
-    bias, clip = 0x84, 32635
-    sign = 0x80 if x < 0 else 0
-    x = min(-x if x < 0 else x, clip) + bias
-    seg = next((i for i in range(8) if x <= (0xFF << i)), 7)
-    return (~(sign | (seg << 4) | ((x >> (seg + 3)) & 0xF))) & 0xFF
-
-
-def sine(n, f=1000.0, amp=8000.0, rate=RATE):
-    return [int(round(amp * math.sin(2 * math.pi * f * i / rate))) for i in range(n)]
-
-
-def goertzel_fraction(x, f, rate=RATE):
-    """Share of the signal's energy at frequency f (1.0: a pure tone)."""
-    w = 2 * math.pi * f / rate
-    c = 2 * math.cos(w)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + c * s1 - s2, s1
-    power = s1 * s1 + s2 * s2 - c * s1 * s2
-    energy = sum(v * v for v in x) or 1
-    return 2 * power / (len(x) * energy)
-
-
-def zero_cross_hz(x, rate=RATE):
-    n = sum(1 for a, b in zip(x, x[1:]) if (a < 0) != (b < 0))
-    return n / 2 / (len(x) / rate)
 
 
 dp_mac = run_golden(GOLDEN, HEAD, [])[0]["mac"]
@@ -152,8 +96,8 @@ def check_stream(name, pkts, pt, ssrc, ts_step, n_min, n_max, plen=None):
 def check_tone(name, pcma_pkts, hz_tol=25):
     pcm = [alaw_dec(b) for p in pcma_pkts for b in p[5]]
     body = pcm[800:]  # past the codecs' start-up
-    frac = goertzel_fraction(body, 1000.0)
-    others = max(goertzel_fraction(body, f) for f in (400.0, 700.0, 1500.0, 2000.0, 3000.0))
+    frac = tone_fraction(body, 1000.0)
+    others = max(tone_fraction(body, f) for f in (400.0, 700.0, 1500.0, 2000.0, 3000.0))
     hz = zero_cross_hz(body)
     rms = math.sqrt(sum(v * v for v in body) / max(len(body), 1))
     check(frac > 0.8 and others < 0.02, "%s: 1 kHz holds the energy" % name, "(1 kHz %.3f, other %.4f)" % (frac, others))

@@ -27,45 +27,31 @@ ip netns exec "$NS" python3 "$TD_TOP/tests/integration/rtp_recv.py" "$H" 7002 1 
 recv=$!
 wait_for 10 sh -c "ip netns exec $NS ss -Hlun 'sport = :7002' | grep -q 7002" || fail "receiver did not bind"
 port=$(cli show session "$s1" --json | json "d['port']")
-ip netns exec "$NS" python3 - "$H" "$TD_DP_IP" "$port" <<'PY' || fail "sending the tone"
-import math, socket, struct, sys, time
+ip netns exec "$NS" python3 - "$H" "$TD_DP_IP" "$port" "$TD_TOP/tests/dataplane" <<'PY' || fail "sending the tone"
+import socket, struct, sys, time
 src, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path.insert(0, sys.argv[4])
+from g711 import alaw_enc, sine
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((src, 7000))
-def alaw(x):
-    x >>= 3
-    mask = 0xD5 if x >= 0 else 0x55
-    x = x if x >= 0 else -x - 1
-    seg = next((i for i, e in enumerate([0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF]) if x <= e), 8)
-    return (0x7F ^ mask) if seg == 8 else (((seg << 4) | ((x >> (1 if seg < 2 else seg)) & 0xF)) ^ mask)
+pcm = sine(160 * 75)
 t0 = time.time()
 for i in range(75):
-    pcm = [int(8000 * math.sin(2 * math.pi * 1000 * (160 * i + k) / 8000)) for k in range(160)]
-    s.sendto(struct.pack("!BBHII", 0x80, 8, 100 + i, 160 * i, 0x51) + bytes(alaw(v) for v in pcm), (dst, port))
+    payload = bytes(alaw_enc(v) for v in pcm[160 * i:160 * (i + 1)])
+    s.sendto(struct.pack("!BBHII", 0x80, 8, 100 + i, 160 * i, 0x51) + payload, (dst, port))
     time.sleep(max(0, t0 + 0.02 * (i + 1) - time.time()))
 PY
 wait_for 5 sh -c "$CLI_BIN --socket $TMP/ctl.sock show conferences --json | grep -q '\"talking\": true'" ||
 	fail "no talker seen: $(cli show conferences)"
 ok "the speaker's tone makes it the talker in show conferences"
 wait "$recv"
-python3 - "$TMP/listener.json" <<'PY' || fail "what the listener heard"
-import json, math, sys
+python3 - "$TMP/listener.json" "$TD_TOP/tests/dataplane" <<'PY' || fail "what the listener heard"
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from g711 import alaw_dec, tone_fraction
 d = json.load(open(sys.argv[1]))
-def alaw_dec(a):
-    a ^= 0x55
-    t = (a & 0xF) << 4
-    seg = (a & 0x70) >> 4
-    t = t + 8 if seg == 0 else (t + 0x108) << (seg - 1)
-    return t if a & 0x80 else -t
-def tone_share(x, f=1000.0, rate=8000):
-    c = 2 * math.cos(2 * math.pi * f / rate)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + c * s1 - s2, s1
-    e = sum(v * v for v in x) or 1
-    return 2 * (s1 * s1 + s2 * s2 - c * s1 * s2) / (len(x) * e)
 pcm = [[alaw_dec(b) for b in bytes.fromhex(h)[12:]] for h in d["datagrams"]]
-toned = sum(1 for x in pcm if sum(v * v for v in x) / max(len(x), 1) > 1e6 and tone_share(x) > 0.8)
+toned = sum(1 for x in pcm if sum(v * v for v in x) / max(len(x), 1) > 1e6 and tone_fraction(x, 1000.0) > 0.8)
 print("packets to the listener: %d, carrying the 1 kHz tone: %d" % (len(pcm), toned))
 assert toned >= 50, toned
 PY

@@ -10,33 +10,15 @@ packets relayed to it (the other side's). Prints JSON {"sent": [c, a],
 """
 import json
 import math
+import os
 import select
 import socket
 import struct
 import sys
 import time
 
-SEG_END = [0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF]
-
-
-def alaw(x):
-    x >>= 3
-    if x >= 0:
-        mask = 0xD5
-    else:
-        mask, x = 0x55, -x - 1
-    seg = next((i for i, e in enumerate(SEG_END) if x <= e), 8)
-    if seg == 8:
-        return 0x7F ^ mask
-    return ((seg << 4) | ((x >> (1 if seg < 2 else seg)) & 0xF)) ^ mask
-
-
-def ulaw(x):
-    sign = 0x80 if x < 0 else 0
-    x = min(-x if x < 0 else x, 32635) + 0x84
-    seg = next((i for i in range(8) if x <= (0xFF << i)), 7)
-    return (~(sign | (seg << 4) | ((x >> (seg + 3)) & 0xF))) & 0xFF
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dataplane"))
+from g711 import alaw_enc as alaw, ulaw_enc as ulaw  # noqa: E402
 
 local, dp, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
 sides = []
