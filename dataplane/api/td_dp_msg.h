@@ -31,6 +31,10 @@ enum td_dp_msg_type {
 	TD_DP_CMD_SESSION_DUMP = 7,	/* one EVT_SESSION_DUMP each, then ack: count */
 	TD_DP_CMD_DTMF_DETECT = 8,	/* body: dtmf_detect */
 	TD_DP_CMD_DTMF_SEND = 9,	/* body: dtmf_send; ack when queued */
+	TD_DP_CMD_PROMPT_LOAD = 10,	/* body: prompt_load; acked once loaded: count = 20 ms frames */
+	TD_DP_CMD_PLAY = 11,		/* body: play */
+	TD_DP_CMD_PLAY_STOP = 12,	/* body: play (session); one EVT_PLAYBACK_DONE follows */
+	TD_DP_CMD_PROMPT_UNLOAD = 13,	/* body: prompt_load (prompt) */
 	TD_DP_CMD_RECORD_START = 14,	/* body: rec_start; ack: accepted (file errors: EVT_RECORD) */
 	TD_DP_CMD_RECORD_PAUSE = 15,	/* body: rec_ref (pause 1: pause, 0: resume) */
 	TD_DP_CMD_RECORD_STOP = 16,	/* body: rec_ref; one EVT_RECORD (done) per file once closed */
@@ -48,6 +52,7 @@ enum td_dp_msg_type {
 	TD_DP_EVT_SOURCE_CHANGED = 0x8003, /* body: sevt: latch moved */
 	TD_DP_EVT_MEDIA_TIMEOUT = 0x8004,  /* body: sevt: no RTP for the timeout */
 	TD_DP_EVT_DTMF = 0x8005,	   /* body: dtmf: one key press received */
+	TD_DP_EVT_PLAYBACK_DONE = 0x8006,  /* body: play_done: a prompt or tone stopped playing */
 	TD_DP_EVT_RECORD = 0x8007,	   /* body: rec: a recording's file done, or its status */
 	TD_DP_EVT_CONF_TALKER = 0x8008,	   /* body: talker: a participant started or stopped talking */
 };
@@ -290,6 +295,68 @@ struct td_dp_evt_conf_talker {
 	uint8_t reserved[3];
 };
 
+#define TD_DP_PROMPT_ID_MAX   255 /* prompt ids 1 .. this */
+#define TD_DP_PROMPT_PATH_MAX 108 /* with its NUL */
+
+/* TD_DP_CMD_PROMPT_LOAD / PROMPT_UNLOAD, sent to any worker (prompts are
+ * the dataplane's, shared by all). LOAD reads a WAV file on the dataplane's
+ * main lcore and encodes it for every codec; the ack comes when that is
+ * done: count = its 20 ms frames, or -EINVAL (id 0 or over the max, path
+ * without NUL), -EEXIST (id loaded), -EBUSY (id still being unloaded), or
+ * the file's refusal (dataplane/media/prompt_wav.h: -ENOENT, -EBADMSG,
+ * -ENOTSUP, -ERANGE, -ECHRNG, -ENODATA, -ENOMSG, -EFBIG). UNLOAD: new plays
+ * are refused at once, the memory is freed when the last play ends;
+ * -ENOENT when not loaded. */
+struct td_dp_cmd_prompt_load {
+	uint32_t prompt;
+	char path[TD_DP_PROMPT_PATH_MAX]; /* absolute, as the dataplane sees it; LOAD only */
+};
+
+/* Built-in tones a PLAY may name instead of a prompt (docs/media.md). */
+enum td_dp_tone {
+	TD_DP_TONE_NONE = 0,
+	TD_DP_TONE_RINGBACK = 1,
+	TD_DP_TONE_BUSY = 2,
+	TD_DP_TONE_CONGESTION = 3,
+};
+
+enum td_dp_play_flags {
+	TD_DP_PLAY_LOOP = 1 << 0, /* start again at the end until stopped */
+};
+
+/* TD_DP_CMD_PLAY: send a prompt (or tone) toward the session's remote in
+ * place of its peer's media. A play already running is replaced (its
+ * PLAYBACK_DONE says so). -ENOENT: unknown session or prompt not loaded;
+ * -EINVAL: both or neither of prompt and tone, or no codec the prompt can
+ * be played in (docs/media.md). PLAY_STOP uses only session; -EALREADY
+ * when nothing plays. */
+struct td_dp_cmd_play {
+	uint32_t session;
+	uint32_t prompt; /* 0 with a tone */
+	uint8_t tone;	 /* enum td_dp_tone */
+	uint8_t flags;	 /* enum td_dp_play_flags */
+	uint16_t reserved;
+};
+
+enum td_dp_play_why {
+	TD_DP_PLAY_FINISHED = 1,     /* played to its end (not looped) */
+	TD_DP_PLAY_STOPPED = 2,	     /* PLAY_STOP */
+	TD_DP_PLAY_SESSION_GONE = 3, /* the session was destroyed */
+	TD_DP_PLAY_REPLACED = 4,     /* another PLAY on the session */
+};
+
+/* TD_DP_EVT_PLAYBACK_DONE: once per play, however it ends. */
+struct td_dp_evt_play_done {
+	uint32_t session;
+	uint32_t call_tag;
+	uint32_t prompt; /* 0 for a tone */
+	uint8_t tone;
+	uint8_t why; /* enum td_dp_play_why */
+	uint16_t reserved;
+	uint32_t frames; /* 20 ms frames sent (or whose time passed) */
+	uint32_t loops;	 /* times it went back to the start */
+};
+
 #define TD_DP_MSG_BODY (TD_DP_MSG_SIZE - sizeof(struct td_dp_msg_hdr))
 
 struct td_dp_msg {
@@ -310,6 +377,9 @@ struct td_dp_msg {
 		struct td_dp_evt_rec rec;
 		struct td_dp_cmd_conf conf;
 		struct td_dp_evt_conf_talker talker;
+		struct td_dp_cmd_prompt_load prompt_load;
+		struct td_dp_cmd_play play;
+		struct td_dp_evt_play_done play_done;
 	};
 };
 
@@ -323,6 +393,9 @@ _Static_assert(sizeof(struct td_dp_cmd_rec_start) <= TD_DP_MSG_BODY, "record sta
 _Static_assert(sizeof(struct td_dp_evt_rec) <= TD_DP_MSG_BODY, "record event must fit the message body");
 _Static_assert(sizeof(struct td_dp_cmd_conf) <= TD_DP_MSG_BODY, "conference command must fit the message body");
 _Static_assert(sizeof(struct td_dp_evt_conf_talker) <= TD_DP_MSG_BODY, "talker event must fit the message body");
+_Static_assert(sizeof(struct td_dp_cmd_prompt_load) <= TD_DP_MSG_BODY, "prompt load must fit the message body");
+_Static_assert(sizeof(struct td_dp_cmd_play) <= TD_DP_MSG_BODY, "play must fit the message body");
+_Static_assert(sizeof(struct td_dp_evt_play_done) <= TD_DP_MSG_BODY, "playback done must fit the message body");
 _Static_assert(TD_DP_MSG_SIZE % 4 == 0, "rte_ring elem size must be a multiple of 4");
 
 static inline void

@@ -74,6 +74,8 @@ td_ctl_poll(struct td_worker *w)
 		ack.ack.tsc = rte_rdtsc();
 		ack.ack.result = ctl_dispatch(w, &cmd, &ack);
 		w->st->cmds++;
+		if (ack.ack.result == TD_CTL_DEFERRED)
+			continue;
 		td_worker_event(w, &ack);
 	}
 	return n;

@@ -12,7 +12,10 @@
 #include "api/td_dp_msg.h"
 #include "worker/worker.h"
 
-/* Fill ack's body if the command answers with data; return 0 or -errno. */
+/* Fill ack's body if the command answers with data; return 0 or -errno,
+ * or TD_CTL_DEFERRED when the handler sends the ack itself later (work
+ * handed to the main lcore). */
+#define TD_CTL_DEFERRED 1
 typedef int (*td_ctl_cmd_cb_t)(struct td_worker *w, const struct td_dp_msg *cmd, struct td_dp_msg *ack);
 
 void td_ctl_cmd_register(uint16_t type, const char *name, td_ctl_cmd_cb_t cb);

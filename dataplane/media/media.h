@@ -37,6 +37,7 @@ struct td_worker;
 struct td_xcode_pool;
 struct td_dtmf_ctx;
 struct td_conf_ctx;
+struct rte_ring;
 
 struct td_media {
 	struct td_xcode_pool *pool;
@@ -45,6 +46,13 @@ struct td_media {
 	struct rte_mempool *mp;	  /* packets the tick builds */
 	uint64_t next_tick;	  /* TSC */
 	uint64_t tick_tsc;
+	/* prompts (media/prompt.h) */
+	uint32_t *play_list; /* slots of the sessions playing */
+	uint32_t n_playing;
+	uint64_t play_next; /* TSC of the next play tick */
+	uint64_t play_tick_tsc;
+	struct rte_ring *prompt_req; /* PROMPT_LOAD / UNLOAD to the main lcore */
+	struct rte_ring *prompt_ack; /* and their acks back */
 };
 
 /* Main lcore: a media context and max transcoders for each worker. */

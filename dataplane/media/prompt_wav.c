@@ -134,7 +134,8 @@ td_prompt_wav_read(const char *path, struct td_prompt_pcm *out)
 	}
 	if (!have_fmt || data == NULL)
 		goto out;
-	if (!((format == WAV_FMT_PCM && bits == 16) || ((format == WAV_FMT_ALAW || format == WAV_FMT_MULAW) && bits == 8))) {
+	if (!((format == WAV_FMT_PCM && bits == 16) ||
+	      ((format == WAV_FMT_ALAW || format == WAV_FMT_MULAW) && bits == 8))) {
 		ret = -ENOTSUP;
 		goto out;
 	}

@@ -23,9 +23,9 @@
 #define TD_PROMPT_WAV_MAX_S 600 /* ten minutes of music on hold */
 
 struct td_prompt_pcm {
-	int16_t *pcm;  /* malloc'd; free() it */
-	uint32_t n;    /* samples */
-	uint32_t rate; /* 8000 or 16000 */
+	int16_t *pcm;	 /* malloc'd; free() it */
+	uint32_t n;	 /* samples */
+	uint32_t rate;	 /* 8000 or 16000 */
 	uint16_t format; /* WAVE format tag the file had: 1 PCM, 6 A-law, 7 mu-law */
 };
 

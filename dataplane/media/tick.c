@@ -20,6 +20,7 @@
 #include "drop.h"
 #include "dtmf.h"
 #include "media.h"
+#include "prompt.h"
 #include "rtp/rtp_hdr.h"
 #include "rtp/rtp_session.h"
 #include "worker/worker.h"
@@ -29,6 +30,7 @@ TD_DROP_REGISTER(xcode_encode_error)
 TD_DROP_REGISTER(xcode_no_mbuf)
 TD_DROP_REGISTER(xcode_decode_error) /* a payload the codec refused */
 TD_DROP_REGISTER(xcode_queue_full)   /* more PCM queued than TD_XCODE_FIFO */
+TD_DROP_DECLARE(play_peer_muted);
 
 #define XCODE_PAYLOAD_MAX 1400 /* one frame of any codec at TD_XCODE_PTIME_MAX fits */
 
@@ -59,7 +61,8 @@ td_media_init(struct td_worker *workers, uint16_t n_workers, uint32_t max, struc
 		st->transcoders_used = 0;
 		td_dp_seq_end(&st->seq);
 	}
-	return 0;
+	/* Prompts and tones: made here, on the main lcore, before any worker runs. */
+	return td_prompt_init(workers, n_workers);
 }
 
 void
@@ -68,11 +71,13 @@ td_media_service(struct td_worker *workers, uint16_t n_workers)
 	for (uint16_t i = 0; i < n_workers; i++)
 		if (workers[i].media)
 			td_xcode_pool_service(workers[i].media->pool);
+	td_prompt_service(workers, n_workers);
 }
 
 void
 td_media_fini(struct td_worker *workers, uint16_t n_workers)
 {
+	td_prompt_fini(workers, n_workers);
 	for (uint16_t i = 0; i < n_workers; i++) {
 		struct td_media *md = workers[i].media;
 		if (md == NULL)
@@ -87,8 +92,10 @@ td_media_fini(struct td_worker *workers, uint16_t n_workers)
 void
 td_media_reclaim(struct td_worker *w)
 {
-	if (w->media)
+	if (w->media) {
 		td_xcode_pool_reclaim(w->media->pool);
+		td_prompt_reclaim(w);
+	}
 }
 
 /* The frames of leg `from` due now, out of its jitter buffer: decoded
@@ -125,6 +132,17 @@ tick_leg(struct td_worker *w, struct td_xcode *x, unsigned int to, uint64_t now)
 	struct td_rtp_session *s = &w->rtp->s[x->leg[!to].slot]; /* from s's media */
 	unsigned int sent = 0;
 
+	if (unlikely(b->play.slot1)) {
+		/* b hears a prompt: s's media toward it is used up unsent. */
+		struct td_xcode_frame f;
+		while (td_xcode_skip(x, to, &f)) {
+			w->st->drops[td_drop_play_peer_muted]++;
+			td_dp_seq_begin(&s->st->seq);
+			s->st->dropped++;
+			td_dp_seq_end(&s->st->seq);
+		}
+		return 0;
+	}
 	td_dtmf_xcode_pad(b, x, to, now, w->rtp->tsc_hz);
 	while (td_xcode_ready(x, to)) {
 		struct td_xcode_frame f;
@@ -195,6 +213,7 @@ td_media_tick(struct td_worker *w, uint64_t now)
 	if (md == NULL)
 		return 0;
 	unsigned int sent = td_dtmf_tick(w, now);
+	sent += td_prompt_tick(w, now);
 	struct td_xcode *const *active = td_xcode_pool_active(md->pool, &n);
 	bool confs = td_conf_active(w);
 	if ((n == 0 && !confs) || now < md->next_tick)

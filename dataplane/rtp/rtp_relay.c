@@ -49,6 +49,7 @@ TD_DROP_REGISTER(rtcp_bad_type)
 TD_DROP_REGISTER(rtcp_bad_length)
 TD_DROP_REGISTER(rtcp_source_not_allowed)
 TD_DROP_REGISTER(tx_no_neighbor)
+TD_DROP_DECLARE(play_peer_muted);
 
 static inline void
 sess_drop(struct td_worker *w, struct td_rtp_session *s, struct rte_mbuf *m, uint16_t reason)
@@ -302,6 +303,12 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 		return;
 	} else if (unlikely(s->dtmf.flags)) {
 		td_dtmf_relay_detect(w, s, payload, &ri);
+	}
+	/* The peer hears a prompt instead (media/prompt.h): detection above
+	 * still saw this packet, the peer does not. */
+	if (unlikely(s->peer != TD_RTP_NO_PEER && w->rtp->s[s->peer].play.slot1)) {
+		sess_drop(w, s, m, td_drop_play_peer_muted);
+		return;
 	}
 	struct route r;
 	if (!peer_route(w, s, m, port, false, &r))

@@ -290,6 +290,7 @@ ctl_session_destroy(struct td_worker *w, const struct td_dp_msg *cmd, struct td_
 	td_conf_session_end(w, s);
 	td_dtmf_session_end(w, s);
 	td_rec_session_end(w, s);
+	td_prompt_session_end(w, s);
 	s->id = 0;
 	td_dp_seq_begin(&s->st->seq);
 	s->st->session = 0;

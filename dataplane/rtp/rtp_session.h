@@ -19,6 +19,7 @@
 #include "api/td_dp_msg.h"
 #include "api/td_dp_shm.h"
 #include "media/dtmf.h"
+#include "media/prompt.h"
 #include "rtp_stats.h"
 
 #define TD_RTP_LEARN_DEFAULT 5
@@ -74,6 +75,7 @@ struct td_rtp_session {
 	uint8_t rec_side;	  /* 0 customer, 1 agent */
 	struct td_conf *conf;	  /* conference it is in (conf/conf.h); NULL: none */
 	uint8_t conf_part;	  /* its participant index there */
+	struct td_play play;	  /* prompt or tone sent to it (media/prompt.h) */
 };
 
 struct td_rtp_table {

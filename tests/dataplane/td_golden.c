@@ -25,6 +25,8 @@
  *   recdir DIR    record under DIR (before anything else; starts the recorder thread)
  *   record ID CUSTOMER|- AGENT|- NAME [stereo|mono|both]   TD_DP_CMD_RECORD_START
  *   recpause ID | recresume ID | recstop ID | recstatus
+ *   load ID PATH | unload ID     TD_DP_CMD_PROMPT_LOAD / UNLOAD (done at once here)
+ *   play A ID|ringback|busy|congestion [loop] | stopplay A    toward A's remote
  * After every packet and every sleep the media tick runs if it is due, and
  * after every command the main lcore's share of the transcoder pool.
  * The report holds the port's MAC, every command's result, every event, the
@@ -130,6 +132,8 @@ evt_name(uint16_t type)
 		return "record";
 	case TD_DP_EVT_CONF_TALKER:
 		return "talker";
+	case TD_DP_EVT_PLAYBACK_DONE:
+		return "playback_done";
 	}
 	return "unknown";
 }
@@ -176,6 +180,13 @@ drain_events(struct td_dp_msg *last_ack)
 			json_object_set_new(e, "conf", json_integer(m.talker.conf));
 			json_object_set_new(e, "session", json_string(name_of(m.talker.session)));
 			json_object_set_new(e, "talking", json_boolean(m.talker.talking));
+		} else if (m.hdr.type == TD_DP_EVT_PLAYBACK_DONE) {
+			json_object_set_new(e, "session", json_string(name_of(m.play_done.session)));
+			json_object_set_new(e, "prompt", json_integer(m.play_done.prompt));
+			json_object_set_new(e, "tone", json_integer(m.play_done.tone));
+			json_object_set_new(e, "why", json_integer(m.play_done.why));
+			json_object_set_new(e, "frames", json_integer(m.play_done.frames));
+			json_object_set_new(e, "loops", json_integer(m.play_done.loops));
 		} else if (m.hdr.type == TD_DP_EVT_SESSION_DUMP) {
 			json_object_set_new(e, "session", json_string(name_of(m.dump.session)));
 			json_object_set_new(e, "peer", json_string(m.dump.peer ? name_of(m.dump.peer) : ""));
@@ -435,6 +446,37 @@ scenario_line(char *line)
 			if (n > r + 1)
 				cmd.conf.target = id_of(tok[r + 1]);
 		}
+		res = command(&cmd, &ack);
+	} else if (strcmp(tok[0], "load") == 0 || strcmp(tok[0], "unload") == 0) {
+		if (n < 2 || (tok[0][0] == 'l' && n < 3))
+			die("%s", "load ID PATH | unload ID");
+		td_dp_msg_init(&cmd, tok[0][0] == 'l' ? TD_DP_CMD_PROMPT_LOAD : TD_DP_CMD_PROMPT_UNLOAD, 0);
+		cmd.prompt_load.prompt = (uint32_t)strtoul(tok[1], NULL, 0);
+		if (n > 2)
+			snprintf(cmd.prompt_load.path, sizeof(cmd.prompt_load.path), "%s", tok[2]);
+		res = command(&cmd, &ack);
+		json_object_set_new(rec, "count", json_integer(ack.ack.count));
+	} else if (strcmp(tok[0], "play") == 0) {
+		if (n < 3)
+			die("%s", "play NAME ID|ringback|busy|congestion [loop]");
+		td_dp_msg_init(&cmd, TD_DP_CMD_PLAY, 0);
+		cmd.play.session = id_of(tok[1]);
+		if (strcmp(tok[2], "ringback") == 0)
+			cmd.play.tone = TD_DP_TONE_RINGBACK;
+		else if (strcmp(tok[2], "busy") == 0)
+			cmd.play.tone = TD_DP_TONE_BUSY;
+		else if (strcmp(tok[2], "congestion") == 0)
+			cmd.play.tone = TD_DP_TONE_CONGESTION;
+		else
+			cmd.play.prompt = (uint32_t)strtoul(tok[2], NULL, 0);
+		if (n > 3 && strcmp(tok[3], "loop") == 0)
+			cmd.play.flags = TD_DP_PLAY_LOOP;
+		res = command(&cmd, &ack);
+	} else if (strcmp(tok[0], "stopplay") == 0) {
+		if (n < 2)
+			die("%s", "stopplay NAME");
+		td_dp_msg_init(&cmd, TD_DP_CMD_PLAY_STOP, 0);
+		cmd.play.session = id_of(tok[1]);
 		res = command(&cmd, &ack);
 	} else if (strcmp(tok[0], "dump") == 0) {
 		td_dp_msg_init(&cmd, TD_DP_CMD_SESSION_DUMP, 0);

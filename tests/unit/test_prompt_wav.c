@@ -29,7 +29,7 @@ struct fmt {
 	uint32_t rate;
 	uint16_t bits;
 	bool extensible;
-	bool junk_first; /* a LIST chunk before fmt */
+	bool junk_first;	/* a LIST chunk before fmt */
 	int32_t data_len_delta; /* declared data length minus what is written */
 };
 
@@ -110,7 +110,11 @@ pcm16_accepted(void **state)
 			data[2 * i + 1] = (uint8_t)((uint16_t)v >> 8);
 		}
 		for (int ext = 0; ext < 2; ext++) {
-			struct fmt fm = {.tag = 1, .channels = 1, .rate = rate, .bits = 16, .extensible = ext,
+			struct fmt fm = {.tag = 1,
+					 .channels = 1,
+					 .rate = rate,
+					 .bits = 16,
+					 .extensible = ext,
 					 .junk_first = ext};
 			write_wav(&fm, data, sizeof(data));
 			struct td_prompt_pcm p;
@@ -190,16 +194,22 @@ refusals(void **state)
 	struct td_prompt_pcm p = {0};
 	assert_int_equal(td_prompt_wav_read(path, &p), -EBADMSG);
 	f = fopen(path, "wb");
-	fwrite("RIFF\x04\x00\x00\x00" "AVI ", 1, 12, f);
+	fwrite("RIFF\x04\x00\x00\x00"
+	       "AVI ",
+	       1, 12, f);
 	fclose(f);
 	assert_int_equal(td_prompt_wav_read(path, &p), -EBADMSG);
 	f = fopen(path, "wb");
-	fwrite("RIFF\x0c\x00\x00\x00" "WAVEdata\x00\x00\x00\x00", 1, 20, f);
+	fwrite("RIFF\x0c\x00\x00\x00"
+	       "WAVEdata\x00\x00\x00\x00",
+	       1, 20, f);
 	fclose(f);
 	assert_int_equal(td_prompt_wav_read(path, &p), -EBADMSG);
 	/* Cut inside the fmt chunk. */
 	f = fopen(path, "wb");
-	fwrite("RIFF\x24\x00\x00\x00" "WAVEfmt \x10\x00\x00\x00\x01\x00", 1, 22, f);
+	fwrite("RIFF\x24\x00\x00\x00"
+	       "WAVEfmt \x10\x00\x00\x00\x01\x00",
+	       1, 22, f);
 	fclose(f);
 	assert_int_equal(td_prompt_wav_read(path, &p), -ENODATA);
 	assert_null(p.pcm);
