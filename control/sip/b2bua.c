@@ -46,6 +46,7 @@ enum dp_step {
 	STEP_XFER_UNBRIDGE, /* A away from the referrer's session */
 	STEP_XFER_BRIDGE,   /* A with the new callee's session */
 	STEP_XFER_RETURN,   /* failed transfer: A with the referrer's session again */
+	STEP_PLAY,	    /* ringback on A's session started or stopped */
 	STEP_ATX_CREATE,    /* attended transfer: the target's session moved to our worker */
 	STEP_ATX_BRIDGE,    /* the transferee with the target */
 };
@@ -124,7 +125,12 @@ struct call {
 	bool atx, atx_move;
 	int atx_side;
 	uint32_t atx_old_worker, atx_old_session;
-	bool local_offer;		/* a re-INVITE of ours is out on a leg */
+	bool local_offer; /* a re-INVITE of ours is out on a leg */
+	/* local ringback: A was answered early (180 + SDP) with its own G.711
+	 * payload type ringback_pt (-1: never) and hears a ringback tone
+	 * from the dataplane while ringing */
+	int16_t ringback_pt;
+	bool ringing;
 	bool persisted;			/* in the calls database */
 	bool recovered, seen_a, seen_b; /* read back after a restart */
 	struct call *hnext;
@@ -280,6 +286,7 @@ call_new(void)
 	c->a.side = 0;
 	c->b.side = 1;
 	c->re_from = -1;
+	c->ringback_pt = -1;
 	c->created_ms = sip_core_now_ms();
 	call_link_id(c);
 	c->all_next = all_calls;
@@ -540,6 +547,20 @@ choose_codecs(struct call *c)
 	const struct sdp_media *bm = &c->b.sdp.audio, *am = &c->a.sdp.audio;
 	const struct sdp_fmt *fb = active_fmt(bm), *fa = NULL;
 	c->a.codec[0] = c->b.codec[0] = '\0';
+	if (c->ringback_pt >= 0) {
+		/* A has its answer already (the 180 of the ringback): it
+		 * keeps that codec, B's is transcoded to it if it differs. */
+		for (unsigned i = 0; i < am->n_fmts && fa == NULL; i++)
+			if (am->fmts[i].pt == c->ringback_pt)
+				fa = &am->fmts[i];
+		if (fb == NULL || fa == NULL || strcasecmp(fb->name, fa->name) == 0 || !is_xcodec(fb->name))
+			return false;
+		snprintf(c->a.codec, sizeof(c->a.codec), "%.7s", fa->name);
+		c->a.codec_pt = fa->pt;
+		snprintf(c->b.codec, sizeof(c->b.codec), "%.7s", fb->name);
+		c->b.codec_pt = fb->pt;
+		return true;
+	}
 	if (fb == NULL || fmt_named(am, fb->name) || !is_xcodec(fb->name))
 		return false;
 	for (unsigned i = 0; i < am->n_fmts && fa == NULL; i++)
@@ -608,6 +629,11 @@ dp_session_params(struct call *c, struct leg *l, struct td_dp_msg *m, uint16_t t
 			m->sess.clock_rate = a->fmts[0].clock;
 		if (a->tel_event_pt >= 0)
 			m->sess.tel_event_pt = (uint8_t)a->tel_event_pt;
+		/* The payload types A offered: what a tone played to it is
+		 * encoded by (a session without a codec plays G.711). */
+		if (l->side == 0 && c->ringback_pt >= 0)
+			for (unsigned i = 0; i < a->n_fmts && m->sess.n_pts < sizeof(m->sess.pts); i++)
+				m->sess.pts[m->sess.n_pts++] = a->fmts[i].pt;
 	}
 }
 
@@ -658,8 +684,9 @@ dp_ack(void *arg, const struct td_dp_msg *ack, int err)
 		return;
 	}
 	if (res < 0) {
-		if (step == STEP_UPDATE) {
-			LOG_WARN("call %u: dataplane refused a session update: %s", c->id, strerror(-res));
+		if (step == STEP_UPDATE || step == STEP_PLAY) {
+			LOG_WARN("call %u: dataplane refused a %s: %s", c->id,
+				 step == STEP_PLAY ? "ringback play or stop" : "session update", strerror(-res));
 			return;
 		}
 		LOG_WARN("call %u: dataplane: %s", c->id, strerror(-res));
@@ -1017,6 +1044,62 @@ ack_leg(struct call *c, struct leg *l, uint32_t cseq)
 static void xfer_response(struct call *c, const struct sip_msg *m);
 
 static void
+play_cmd(struct call *c, uint16_t type)
+{
+	struct td_dp_msg dm;
+	td_dp_msg_init(&dm, type, 0);
+	dm.play.session = c->a.session;
+	if (type == TD_DP_CMD_PLAY) {
+		dm.play.tone = TD_DP_TONE_RINGBACK;
+		dm.play.flags = TD_DP_PLAY_LOOP;
+	}
+	dp_send(c, &dm, STEP_PLAY);
+}
+
+/* B rings without early media: A is answered early (180 with SDP, RFC
+ * 3960: phones still show ringing) with its own first codec when that is G.711 and hears a ringback tone from the
+ * dataplane until B answers or sends media of its own. false: A's
+ * first codec is not G.711, nothing done (A then gets a plain 180). */
+static bool
+ringback_start(struct call *c)
+{
+	const struct sdp_fmt *f = active_fmt(&c->a.sdp.audio);
+	char sdp[4096];
+	int len;
+
+	if (f == NULL || (f->pt != 0 && f->pt != 8) || c->a.session == 0)
+		return false;
+	c->ringback_pt = f->pt;
+	struct sdp_session s = c->a.sdp;
+	struct sdp_media *am = &s.audio;
+	unsigned n = 0;
+	for (unsigned i = 0; i < am->n_fmts; i++)
+		if (am->fmts[i].pt == f->pt || (int)am->fmts[i].pt == am->tel_event_pt)
+			am->fmts[n++] = am->fmts[i];
+	am->n_fmts = (uint8_t)n;
+	am->dir = am->dir == SDP_SENDONLY ? SDP_RECVONLY : am->dir == SDP_RECVONLY ? SDP_SENDONLY : am->dir;
+	if ((len = build_sdp(&c->a, &s, sdp, sizeof(sdp))) < 0) {
+		c->ringback_pt = -1;
+		return false;
+	}
+	dp_update_leg(c, &c->a); /* A's payload types, for the tone's encoding */
+	play_cmd(c, TD_DP_CMD_PLAY);
+	c->ringing = true;
+	st.ringbacks++;
+	respond_a(c, 180, "Ringing", sdp, (size_t)len);
+	return true;
+}
+
+static void
+ringback_stop(struct call *c)
+{
+	if (!c->ringing)
+		return;
+	c->ringing = false;
+	play_cmd(c, TD_DP_CMD_PLAY_STOP);
+}
+
+static void
 b_invite_response(struct call *c, const struct sip_msg *m)
 {
 	char sdp[4096];
@@ -1041,9 +1124,12 @@ b_invite_response(struct call *c, const struct sip_msg *m)
 		if (m->body.len) {
 			take_sdp(&c->b, m);
 			if (c->b.have_sdp) {
+				ringback_stop(c); /* B's own early media from now */
 				dp_update_leg(c, &c->b);
 				sdp_len = build_sdp(&c->a, &c->b.sdp, sdp, sizeof(sdp));
 			}
+		} else if (c->ringing || (c->ringback_pt < 0 && !c->b.have_sdp && ringback_start(c))) {
+			return;
 		}
 		respond_a(c, m->status == 183 || sdp_len > 0 ? 183 : 180,
 			  m->status == 183 || sdp_len > 0 ? "Session Progress" : "Ringing", sdp_len > 0 ? sdp : NULL,
@@ -1065,6 +1151,7 @@ b_invite_response(struct call *c, const struct sip_msg *m)
 	}
 	/* 2xx: the dialog with B is confirmed by our ACK. */
 	c->b_answered = true;
+	ringback_stop(c);
 	take_remote(&c->b, m, true);
 	if (c->b.remote_target[0] == '\0')
 		snprintf(c->b.remote_target, sizeof(c->b.remote_target), "%s", c->b_ruri);

@@ -63,6 +63,7 @@ struct b2bua_stats {
 	uint64_t transfers;	   /* transfers completed, blind and attended */
 	uint64_t transfers_failed; /* refused, or the target never answered */
 	uint64_t transcoded;	   /* answered calls whose legs speak different codecs */
+	uint64_t ringbacks;	   /* callers given a local ringback tone */
 	uint64_t active;	   /* calls not ended now */
 };
 

@@ -68,15 +68,16 @@ cmd_show_calls(struct td_mgmt_req *req, int argc, char **argv)
 			json_string_value(json_object_get(json_object_get(c, "b"), "peer")));
 	}
 	fclose(f);
-	json_t *data = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "calls",
-				 calls, "stats", "invites", (json_int_t)s.invites, "answered", (json_int_t)s.answered,
-				 "completed", (json_int_t)s.completed, "failed", (json_int_t)s.failed, "cancelled",
-				 (json_int_t)s.cancelled, "media_timeouts", (json_int_t)s.media_timeouts, "challenged",
-				 (json_int_t)s.challenged, "auth_failed", (json_int_t)s.auth_failed, "not_found",
-				 (json_int_t)s.not_found, "unavailable", (json_int_t)s.unavailable, "overload",
-				 (json_int_t)s.overload, "reinvites", (json_int_t)s.reinvites, "ack_timeouts",
-				 (json_int_t)s.ack_timeouts, "transfers", (json_int_t)s.transfers, "transfers_failed",
-				 (json_int_t)s.transfers_failed, "transcoded", (json_int_t)s.transcoded);
+	json_t *data = json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+				 "calls", calls, "stats", "invites", (json_int_t)s.invites, "answered",
+				 (json_int_t)s.answered, "completed", (json_int_t)s.completed, "failed",
+				 (json_int_t)s.failed, "cancelled", (json_int_t)s.cancelled, "media_timeouts",
+				 (json_int_t)s.media_timeouts, "challenged", (json_int_t)s.challenged, "auth_failed",
+				 (json_int_t)s.auth_failed, "not_found", (json_int_t)s.not_found, "unavailable",
+				 (json_int_t)s.unavailable, "overload", (json_int_t)s.overload, "reinvites",
+				 (json_int_t)s.reinvites, "ack_timeouts", (json_int_t)s.ack_timeouts, "transfers",
+				 (json_int_t)s.transfers, "transfers_failed", (json_int_t)s.transfers_failed,
+				 "transcoded", (json_int_t)s.transcoded, "ringbacks", (json_int_t)s.ringbacks);
 	td_mgmt_reply(req, TD_MGMT_OK, data, "%s", text ? text : "");
 	free(text);
 }
