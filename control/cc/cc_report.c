@@ -241,7 +241,8 @@ cc_report_queues(uint64_t from, uint64_t to, struct cc_queue_kpi **out)
 		k->abandon_pct = pct(k->disp[CC_ABANDONED], k->offered);
 		k->occupancy_pct = pct(k->busy_ms, k->staffed_ms);
 	}
-	qsort(a.v, (size_t)a.n, sizeof(*a.v), qcmp);
+	if (a.n > 0) /* no queue in the range: a.v may be NULL */
+		qsort(a.v, (size_t)a.n, sizeof(*a.v), qcmp);
 	*out = a.v;
 	return a.n;
 }
