@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -522,13 +523,22 @@ cmd_show_session(struct td_mgmt_req *req, int argc, char **argv)
 	if (s.codec[0])
 		APPEND("  codec %.*s/%u, payload type %u, ptime %u ms%s\n", (int)strnlen(s.codec, sizeof(s.codec)),
 		       s.codec, s.clock_rate, s.codec_pt, s.ptime_ms, s.transcoding ? ", transcoding" : "");
+	/* Counts from the dataplane; the digits themselves from control's
+	 * DTMF module, which saw the events. */
 	struct dtmf_session_info di = {0};
-	if (dtmf_session_get(id, &di))
-		APPEND("  dtmf %llu received, last \"%s\" (%s)\n", (unsigned long long)di.received, di.last,
-		       dtmf_source_name(di.last_source));
+	bool known = dtmf_session_get(id, &di);
+	const char *det = !(s.dtmf_detect & TD_DP_DTMF_DETECT_ON)	 ? "off"
+			  : (s.dtmf_detect & TD_DP_DTMF_DETECT_SUPPRESS) ? "on, suppressing"
+									 : "on";
+	if (s.dtmf_rx || s.dtmf_tx || s.dtmf_detect || known)
+		APPEND("  dtmf %u received, %u sent, in-band detection %s%s; last \"%s\"%s%s%s\n", s.dtmf_rx, s.dtmf_tx,
+		       det, s.transcoding ? " (transcoding: always)" : "", di.last, known ? " (" : "",
+		       known ? dtmf_source_name(di.last_source) : "", known ? ")" : "");
 	json_object_set_new(j, "dtmf",
-			    json_pack("{s:I,s:s,s:s}", "received", (json_int_t)di.received, "last", di.last, "source",
-				      di.received ? dtmf_source_name(di.last_source) : ""));
+			    json_pack("{s:i,s:i,s:b,s:b,s:s,s:s}", "received", s.dtmf_rx, "sent", s.dtmf_tx, "detect",
+				      (s.dtmf_detect & TD_DP_DTMF_DETECT_ON) != 0, "suppress",
+				      (s.dtmf_detect & TD_DP_DTMF_DETECT_SUPPRESS) != 0, "last", di.last, "source",
+				      known ? dtmf_source_name(di.last_source) : ""));
 	APPEND("  expected %u, lost %d (%.2f %%), jitter %.2f ms, rtt %.1f ms: R %.1f, MOS %.2f", s.expected, s.lost,
 	       json_real_value(json_object_get(j, "loss_pct")), json_real_value(json_object_get(j, "jitter_ms")),
 	       s.rtt_us / 1000.0, q.r, q.mos);

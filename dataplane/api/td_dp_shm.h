@@ -71,6 +71,9 @@ struct td_dp_worker_stats {
 	uint32_t transcoders_max;     /* the worker's transcoding budget (--transcoders) */
 	uint32_t transcoders_used;    /* bridged pairs transcoding now */
 	uint64_t transcoders_refused; /* bridges and updates refused: budget reached */
+	uint32_t dtmf_chans_max;      /* DTMF detectors / tone generators of the worker */
+	uint32_t dtmf_chans_used;
+	uint64_t dtmf_chans_refused; /* wanted one and found the pool empty */
 } __attribute__((aligned(64)));
 
 /* Per-port facts and NIC counters, written by the dataplane's main lcore. */
@@ -143,6 +146,9 @@ struct td_dp_session_stats {
 	char codec[8];	     /* the codec this leg speaks, "" if none */
 	uint8_t codec_pt;    /* its payload type */
 	uint8_t transcoding; /* 1: its media is decoded and re-encoded for the peer */
+	uint8_t dtmf_detect; /* TD_DP_DTMF_DETECT_* set by control */
+	uint32_t dtmf_rx;    /* key presses received (TD_DP_EVT_DTMF sent) */
+	uint32_t dtmf_tx;    /* digits sent toward its remote */
 } __attribute__((aligned(64)));
 
 struct td_dp_worker_desc {

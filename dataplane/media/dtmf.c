@@ -71,6 +71,18 @@ slot_of(const struct td_worker *w, const struct td_rtp_session *s)
 	return (uint32_t)(s->port - w->rtp->port_lo) >> 1;
 }
 
+/* The pool's use, in the worker's stats block: the worker's every path
+ * (rx, commands, media tick) runs inside its stats sequence already. */
+static void
+chans_publish(struct td_worker *w, const struct td_dtmf_ctx *c)
+{
+	if (w->st == NULL)
+		return; /* at start, before the worker has its block: td_media_init */
+	w->st->dtmf_chans_max = c->n_chans;
+	w->st->dtmf_chans_used = c->n_chans - c->n_free;
+	w->st->dtmf_chans_refused = c->no_chan;
+}
+
 static void
 chan_reset(struct td_dtmf_chan *c)
 {
@@ -102,6 +114,7 @@ td_dtmf_init(struct td_worker *w, uint32_t chans)
 	}
 	c->tsc_hz = rte_get_tsc_hz();
 	c->tick_tsc = c->tsc_hz / 1000 * TD_DTMF_TICK_MS;
+	chans_publish(w, c);
 	return 0;
 fail:
 	rte_free(c);
@@ -175,14 +188,17 @@ chan_follow(struct td_worker *w, struct td_rtp_session *s)
 	if (need && d->chan == NULL) {
 		if (c->n_free == 0) {
 			c->no_chan++;
+			chans_publish(w, c);
 			return;
 		}
 		d->chan = c->free[--c->n_free];
 		chan_reset(d->chan);
+		chans_publish(w, c);
 	} else if (!need && d->chan) {
 		c->free[c->n_free++] = d->chan;
 		d->chan = NULL;
 		d->tone = false;
+		chans_publish(w, c);
 	}
 }
 
@@ -206,6 +222,9 @@ td_dtmf_session_end(struct td_worker *w, struct td_rtp_session *s)
 	s->dtmf.flags = 0;
 	s->dtmf.out = (struct td_dtmf_out){0};
 	chan_follow(w, s);
+	td_dp_seq_begin(&s->st->seq);
+	s->st->dtmf_detect = 0;
+	td_dp_seq_end(&s->st->seq);
 }
 
 static int
@@ -373,7 +392,9 @@ dtmf_event(struct td_worker *w, struct td_rtp_session *s, char digit, uint8_t so
 {
 	struct td_dp_msg m;
 
+	/* The caller holds s's stats sequence (packet path or DTMF tick). */
 	s->dtmf.rx++;
+	s->st->dtmf_rx = (uint32_t)s->dtmf.rx;
 	td_dp_msg_init(&m, TD_DP_EVT_DTMF, 0);
 	m.hdr.worker = w->index;
 	m.dtmf = (struct td_dp_evt_dtmf){
@@ -525,6 +546,9 @@ td_dtmf_relay_tones(struct td_worker *w, struct td_rtp_session *s, struct td_rtp
 		if (got < k)
 			break;
 	}
+	td_dp_seq_begin(&b->st->seq);
+	b->st->dtmf_tx = (uint32_t)b->dtmf.out.sent;
+	td_dp_seq_end(&b->st->seq);
 	if (!out_pending(&b->dtmf.out))
 		chan_follow(w, b);
 }
@@ -666,6 +690,7 @@ relay_event_tick(struct td_worker *w, struct td_rtp_session *b, uint64_t now)
 	if (!ok)
 		return 0;
 	td_dp_seq_begin(&b->st->seq);
+	b->st->dtmf_tx = (uint32_t)o->sent;
 	b->st->tx_ssrc = tx->out_ssrc;
 	b->st->rtp_tx_pkts++;
 	b->st->rtp_tx_bytes += RTP_HDR_LEN + sizeof(pl);
@@ -683,16 +708,19 @@ td_dtmf_tick(struct td_worker *w, uint64_t now)
 		return 0;
 	c->next_tick = now + c->tick_tsc;
 	uint64_t ms = now / (c->tsc_hz / 1000);
+	td_dp_seq_begin(&w->st->seq);
 	for (uint32_t i = 0; i < c->n_busy;) {
 		struct td_rtp_session *s = &w->rtp->s[c->busy[i]];
 		struct td_dtmf_press p;
-		td_dp_seq_begin(&s->st->seq);
-		if (s->dtmf.telev.active && td_telev_rx_tick(&s->dtmf.telev, ms, &p) == TD_TELEV_PRESS)
-			telev_press(w, s, &p);
-		bool relay_out = s->xc == NULL && !out_inband(s) && out_pending(&s->dtmf.out);
-		if (relay_out)
+		if (s->dtmf.telev.active) {
+			td_dp_seq_begin(&s->st->seq);
+			if (td_telev_rx_tick(&s->dtmf.telev, ms, &p) == TD_TELEV_PRESS)
+				telev_press(w, s, &p);
+			td_dp_seq_end(&s->st->seq);
+		}
+		/* Takes the stats sequences it needs itself. */
+		if (s->xc == NULL && !out_inband(s) && out_pending(&s->dtmf.out))
 			sent += relay_event_tick(w, s, now);
-		td_dp_seq_end(&s->st->seq);
 		if (!s->dtmf.telev.active && !(s->xc == NULL && !out_inband(s) && out_pending(&s->dtmf.out))) {
 			c->busy[i] = c->busy[--c->n_busy];
 			s->dtmf.busy = false;
@@ -700,6 +728,7 @@ td_dtmf_tick(struct td_worker *w, uint64_t now)
 		}
 		i++;
 	}
+	td_dp_seq_end(&w->st->seq);
 	return sent;
 }
 
@@ -748,6 +777,9 @@ ctl_dtmf_detect(struct td_worker *w, const struct td_dp_msg *cmd, struct td_dp_m
 		s->dtmf.flags = old;
 		return -ENOSPC;
 	}
+	td_dp_seq_begin(&s->st->seq);
+	s->st->dtmf_detect = s->dtmf.flags;
+	td_dp_seq_end(&s->st->seq);
 	ack->ack.session = s->id;
 	return 0;
 }

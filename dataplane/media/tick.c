@@ -59,6 +59,8 @@ td_media_init(struct td_worker *workers, uint16_t n_workers, uint32_t max, struc
 		td_dp_seq_begin(&st->seq);
 		st->transcoders_max = max;
 		st->transcoders_used = 0;
+		st->dtmf_chans_max = 2 * max + TD_DTMF_RELAY_CHANS;
+		st->dtmf_chans_used = 0;
 		td_dp_seq_end(&st->seq);
 	}
 	/* Prompts and tones: made here, on the main lcore, before any worker runs. */
@@ -194,6 +196,7 @@ tick_leg(struct td_worker *w, struct td_xcode *x, unsigned int to, uint64_t now)
 		tx->last_tsc = now;
 		td_dp_seq_begin(&b->st->seq);
 		b->st->tx_ssrc = tx->out_ssrc;
+		b->st->dtmf_tx = (uint32_t)b->dtmf.out.sent;
 		if (ok) {
 			b->st->rtp_tx_pkts++;
 			b->st->rtp_tx_bytes += (uint64_t)RTP_HDR_LEN + (uint64_t)len;

@@ -531,20 +531,23 @@ session_json(uint32_t id)
 	char a[INET_ADDRSTRLEN];
 
 	td_dp_session_read(td_dp_shm_session_stats(shm, 0, slot), &st);
-	return json_pack("{s:i,s:b,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:f,s:i,s:i,s:i,s:i,s:I,s:I,"
-			 "s:i,s:i,s:i,s:s#,s:i,s:b}",
-			 "port", port, "live", st.session == id, "latched", st.latched, "latched_addr",
-			 ip_str(st.latched_ip, a), "latched_port", st.latched_port, "rtp_rx_pkts",
-			 (json_int_t)st.rtp_rx_pkts, "rtp_rx_bytes", (json_int_t)st.rtp_rx_bytes, "rtp_tx_pkts",
-			 (json_int_t)st.rtp_tx_pkts, "rtp_tx_bytes", (json_int_t)st.rtp_tx_bytes, "rtcp_rx_pkts",
-			 (json_int_t)st.rtcp_rx_pkts, "rtcp_tx_pkts", (json_int_t)st.rtcp_tx_pkts, "dropped",
-			 (json_int_t)st.dropped, "src_rejected", (json_int_t)st.src_rejected, "expected", st.expected,
-			 "lost", st.lost, "jitter_ts", st.jitter16 / 16.0, "source_changes", st.source_changes,
-			 "ssrc_changes", st.ssrc_changes, "rtt_us", st.rtt_us, "timed_out", st.timed_out, "rx_ssrc",
-			 (json_int_t)st.rx_ssrc, "tx_ssrc", (json_int_t)st.tx_ssrc, "peer_fraction_lost",
-			 st.peer_fraction_lost, "peer_cum_lost", st.peer_cum_lost, "peer_jitter", st.peer_jitter,
-			 "codec", st.codec, (int)strnlen(st.codec, sizeof(st.codec)), "codec_pt", st.codec_pt,
-			 "transcoding", st.transcoding != 0);
+	json_t *dtmf = json_pack("{s:i,s:i,s:i}", "rx", st.dtmf_rx, "tx", st.dtmf_tx, "detect", st.dtmf_detect);
+	json_t *j = json_pack(
+		"{s:i,s:b,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:i,s:f,s:i,s:i,s:i,s:i,s:I,s:I,"
+		"s:i,s:i,s:i,s:s#,s:i,s:b}",
+		"port", port, "live", st.session == id, "latched", st.latched, "latched_addr", ip_str(st.latched_ip, a),
+		"latched_port", st.latched_port, "rtp_rx_pkts", (json_int_t)st.rtp_rx_pkts, "rtp_rx_bytes",
+		(json_int_t)st.rtp_rx_bytes, "rtp_tx_pkts", (json_int_t)st.rtp_tx_pkts, "rtp_tx_bytes",
+		(json_int_t)st.rtp_tx_bytes, "rtcp_rx_pkts", (json_int_t)st.rtcp_rx_pkts, "rtcp_tx_pkts",
+		(json_int_t)st.rtcp_tx_pkts, "dropped", (json_int_t)st.dropped, "src_rejected",
+		(json_int_t)st.src_rejected, "expected", st.expected, "lost", st.lost, "jitter_ts", st.jitter16 / 16.0,
+		"source_changes", st.source_changes, "ssrc_changes", st.ssrc_changes, "rtt_us", st.rtt_us, "timed_out",
+		st.timed_out, "rx_ssrc", (json_int_t)st.rx_ssrc, "tx_ssrc", (json_int_t)st.tx_ssrc,
+		"peer_fraction_lost", st.peer_fraction_lost, "peer_cum_lost", st.peer_cum_lost, "peer_jitter",
+		st.peer_jitter, "codec", st.codec, (int)strnlen(st.codec, sizeof(st.codec)), "codec_pt", st.codec_pt,
+		"transcoding", st.transcoding != 0);
+	json_object_set_new(j, "dtmf", dtmf);
+	return j;
 }
 
 int
@@ -649,6 +652,10 @@ main(int argc, char **argv)
 				(json_int_t)ws.arp_replies, "arp_requests", (json_int_t)ws.arp_requests, "sessions",
 				(json_int_t)ws.sessions, "transcoders_max", ws.transcoders_max, "transcoders_used",
 				ws.transcoders_used, "transcoders_refused", (json_int_t)ws.transcoders_refused);
+	json_t *jw = json_object_get(rep, "worker");
+	json_object_set_new(jw, "dtmf_chans_max", json_integer(ws.dtmf_chans_max));
+	json_object_set_new(jw, "dtmf_chans_used", json_integer(ws.dtmf_chans_used));
+	json_object_set_new(jw, "dtmf_chans_refused", json_integer((json_int_t)ws.dtmf_chans_refused));
 	if (json_dump_file(rep, argv[4], JSON_INDENT(1)) < 0)
 		die("cannot write %s", argv[4]);
 	json_decref(rep);

@@ -166,6 +166,10 @@ def test_sipp_pcaps():
         check(len(ev) == 1 and ev[0]["digit"] == digit and ev[0]["source"] == "rfc4733" and ev[0]["end_seen"],
               "%s: one RFC 4733 press '%s'" % (s, digit), ev)
     check(len(dtmf_events(rep)) == 12, "twelve presses in all", len(dtmf_events(rep)))
+    check(all(rep["sessions"]["a%d" % i]["dtmf"]["rx"] == 1 for i in range(12)), "each session counts its press",
+          [rep["sessions"]["a%d" % i]["dtmf"] for i in range(12)])
+    check(rep["worker"]["dtmf_chans_used"] == 0 and rep["worker"]["dtmf_chans_max"] > 0,
+          "RFC 4733 on relays takes no detector", rep["worker"])
     relayed = rtp_out(out, B_MAC)
     check(len(relayed) == n_in and all(p[0] == TEL for p in relayed),
           "every telephone-event relayed on the relay pairs", (len(relayed), n_in))
@@ -217,6 +221,9 @@ def test_inband_edges():
     got = "".join(e["digit"] for e in dtmf_events(rep, "a0"))
     want = "".join(c[0] for c in cases)
     check(got == want, "in-band digits at Q.24's edges: each once", "got %r want %r" % (got, want))
+    check(rep["sessions"]["a0"]["dtmf"] == {"rx": len(cases), "tx": 0, "detect": 1},
+          "the session's counters: presses received, detection on", rep["sessions"]["a0"]["dtmf"])
+    check(rep["worker"]["dtmf_chans_used"] == 1, "one detector in use", rep["worker"])
     check(all(e["source"] == "inband" for e in dtmf_events(rep)), "reported as in-band")
     relayed = rtp_out(out, B_MAC)
     check(len(relayed) == len(pcma_payloads(pcm)), "the audio is relayed, all of it", len(relayed))
@@ -359,6 +366,7 @@ def test_send_rfc4733_relay():
     check(len({x[4] for x in to_b}) == 1, "events in the relayed stream's SSRC")
     seqs = [x[2] for x in to_b]
     check(seqs == list(range(seqs[0], seqs[0] + len(seqs))), "sequence numbers one apart", seqs)
+    check(rep["sessions"]["b0"]["dtmf"]["tx"] == 2, "B counts two digits sent", rep["sessions"]["b0"]["dtmf"])
     cmds = [c for c in rep["commands"] if c["cmd"] == "dtmf"]
     check(cmds and cmds[0]["result"] == 0, "dtmf command accepted", cmds)
     # Errors: a bad digit, an unbridged session.

@@ -37,9 +37,11 @@ ok "SIPp call with dtmf_2833_1.pcap completed"
 
 wait_for 5 sh -c "$CLI_BIN --socket $TMP/ctl.sock show session $A --json | grep -q '\"received\": 1'" ||
 	fail "no digit on A: $(cli show session "$A" --json)"
-cli show session "$A" --json | json "d['dtmf'] == {'received': 1, 'last': '1', 'source': 'rfc4733'}" |
-	grep -qx True || fail "show session A dtmf: $(cli show session "$A" --json | json "d['dtmf']")"
-cli show session "$A" | grep -q 'dtmf 1 received, last "1" (rfc4733)' || fail "show session text: $(cli show session "$A")"
+cli show session "$A" --json | json "d['dtmf'] == {'received': 1, 'sent': 0, 'detect': False, 'suppress': False, \
+	'last': '1', 'source': 'rfc4733'}" | grep -qx True ||
+	fail "show session A dtmf: $(cli show session "$A" --json | json "d['dtmf']")"
+cli show session "$A" | grep -q 'dtmf 1 received, 0 sent, in-band detection off; last "1" (rfc4733)' ||
+	fail "show session text: $(cli show session "$A")"
 [ "$(grep -c "session $A (call 7): DTMF '1' (rfc4733" "$TMP/control.log")" = 1 ] ||
 	fail "control did not log the digit once: $(grep DTMF "$TMP/control.log")"
 ok "the press of 1 shows once in show session and in control's log"
@@ -67,9 +69,13 @@ assert len({p[4:8] for p in ev}) == 1, "more than one timestamp"
 PY
 ok "session dtmf: 9 reached B's remote as one RFC 4733 event (marker, three end packets)"
 
+cli show session "$B" --json | json "d['dtmf']['sent']" | grep -qx 1 || fail "B does not count the digit sent"
 cli session dtmf-detect "$A" on suppress >/dev/null || fail "dtmf-detect on"
+cli show session "$A" --json | json "d['dtmf']['detect'] and d['dtmf']['suppress']" | grep -qx True ||
+	fail "detection not shown on: $(cli show session "$A" --json | json "d['dtmf']")"
 cli session dtmf-detect "$A" off >/dev/null || fail "dtmf-detect off"
-ok "session dtmf-detect on suppress, off"
+cli show session "$A" | grep -q "in-band detection off" || fail "detection not shown off"
+ok "session dtmf-detect on suppress, off, as show session says"
 
 expect_rc() { # rc what cmd...
 	local want=$1 what=$2 rc=0
