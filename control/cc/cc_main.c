@@ -10,6 +10,7 @@
 #include "cc_store.h"
 #include "log.h"
 #include "loop.h"
+#include "route.h"
 
 static unsigned int ticks;
 
@@ -35,6 +36,8 @@ cc_start(char *err, size_t errlen)
 	ret = cc_store_open(err, errlen);
 	if (ret == 0)
 		ret = cc_load(err, errlen);
+	if (ret == 0)
+		ret = cc_route_load(err, errlen);
 	if (ret == 0 && (ret = cc_records_attach()) < 0)
 		snprintf(err, errlen, "contact center: cannot record events: %s", strerror(-ret));
 	if (ret == 0 && (ret = td_loop_timer_add(CC_TICK_MS, on_tick, NULL)) < 0)
@@ -48,5 +51,6 @@ cc_stop(void)
 	int ret = cc_records_flush();
 	if (ret < 0)
 		LOG_ERR("contact-center records lost at stop (%zu): %s", cc_records_pending(), strerror(-ret));
+	cc_route_reset();
 	cc_fini();
 }

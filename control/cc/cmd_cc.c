@@ -14,6 +14,7 @@
 #include "cc_report.h"
 #include "cc_store.h"
 #include "mgmt/mgmt.h"
+#include "route.h"
 
 /* A reply for ret (0 / -errno) with err as the reason. */
 static void
@@ -171,6 +172,10 @@ cmd_queue_del(struct td_mgmt_req *req, int argc, char **argv)
 	char err[200], done[80];
 	if (argc != 1) {
 		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "queue del takes one queue name");
+		return;
+	}
+	if (cc_route_uses(CC_TGT_QUEUE, argv[0])) {
+		td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "queue %s is the target of a route (show routes)", argv[0]);
 		return;
 	}
 	snprintf(done, sizeof(done), "queue %.40s deleted", argv[0]);

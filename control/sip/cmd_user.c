@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc/route.h"
 #include "mgmt/mgmt.h"
 #include "registrar.h"
 #include "store/users.h"
@@ -56,6 +57,10 @@ cmd_user_del(struct td_mgmt_req *req, int argc, char **argv)
 	}
 	if (td_user_name_check(argv[0], err, sizeof(err)) < 0) {
 		td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "%s", err);
+		return;
+	}
+	if (cc_route_uses(CC_TGT_EXTENSION, argv[0])) {
+		td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "user %s is the target of a route (show routes)", argv[0]);
 		return;
 	}
 	int ret = td_user_del(argv[0]);
