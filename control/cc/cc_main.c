@@ -9,6 +9,7 @@
 #include "cc_main.h"
 #include "cc_store.h"
 #include "log.h"
+#include "ivr.h"
 #include "loop.h"
 #include "route.h"
 
@@ -19,6 +20,7 @@ on_tick(int fd, uint32_t events, void *arg)
 {
 	(void)fd, (void)events, (void)arg;
 	cc_tick();
+	ivr_tick();
 	if (++ticks % (CC_FLUSH_MS / CC_TICK_MS) == 0) {
 		int ret = cc_records_flush();
 		if (ret < 0)
@@ -36,8 +38,12 @@ cc_start(char *err, size_t errlen)
 	ret = cc_store_open(err, errlen);
 	if (ret == 0)
 		ret = cc_load(err, errlen);
+	if (ret == 0 && (ret = ivr_init(NULL)) < 0)
+		snprintf(err, errlen, "IVR: out of memory");
 	if (ret == 0)
 		ret = cc_route_load(err, errlen);
+	if (ret == 0)
+		ret = ivr_load(err, errlen);
 	if (ret == 0 && (ret = cc_records_attach()) < 0)
 		snprintf(err, errlen, "contact center: cannot record events: %s", strerror(-ret));
 	if (ret == 0 && (ret = td_loop_timer_add(CC_TICK_MS, on_tick, NULL)) < 0)
@@ -51,6 +57,7 @@ cc_stop(void)
 	int ret = cc_records_flush();
 	if (ret < 0)
 		LOG_ERR("contact-center records lost at stop (%zu): %s", cc_records_pending(), strerror(-ret));
+	ivr_fini();
 	cc_route_reset();
 	cc_fini();
 }

@@ -60,10 +60,8 @@ cc_route_set_ivr_check(cc_ivr_exists_t fn)
 	ivr_exists = fn;
 }
 
-/* Index of name in a sorted array of elements of size sz whose first member
- * is the name; *found tells whether it is there (else: where it goes). */
-static unsigned int
-find(const void *arr, unsigned int n, size_t sz, const char *name, bool *found)
+unsigned int
+cc_name_find(const void *arr, unsigned int n, size_t sz, const char *name, bool *found)
 {
 	unsigned int lo = 0, hi = n;
 	while (lo < hi) {
@@ -86,7 +84,7 @@ static struct calendar *
 cal_find(const char *name)
 {
 	bool found;
-	unsigned int i = find(cals, ncals, sizeof(*cals), name, &found);
+	unsigned int i = cc_name_find(cals, ncals, sizeof(*cals), name, &found);
 	return found ? &cals[i] : NULL;
 }
 
@@ -94,7 +92,7 @@ static struct route *
 route_find(const char *number)
 {
 	bool found;
-	unsigned int i = find(routes, nroutes, sizeof(*routes), number, &found);
+	unsigned int i = cc_name_find(routes, nroutes, sizeof(*routes), number, &found);
 	return found ? &routes[i] : NULL;
 }
 
@@ -127,9 +125,8 @@ cc_target_parse(int argc, char **argv, struct cc_target *t, char *err, size_t er
 	return 2;
 }
 
-/* Whether t names something that exists now. */
-static int
-target_check(const struct cc_target *t, char *err, size_t errlen)
+int
+cc_target_check(const struct cc_target *t, char *err, size_t errlen)
 {
 	struct cc_queue_conf q;
 	struct td_user u;
@@ -501,7 +498,7 @@ cc_route_add(const char *number, const struct cc_target *open, const char *calen
 			 CC_NUMBER_MAX - 1);
 		return -EINVAL;
 	}
-	if ((ret = target_check(open, err, errlen)) < 0)
+	if ((ret = cc_target_check(open, err, errlen)) < 0)
 		return ret;
 	if (calendar && calendar[0]) {
 		if (cal_find(calendar) == NULL) {
@@ -512,13 +509,13 @@ cc_route_add(const char *number, const struct cc_target *open, const char *calen
 			snprintf(err, errlen, "a route with a calendar needs a closed target");
 			return -EINVAL;
 		}
-		if ((ret = target_check(closed, err, errlen)) < 0)
+		if ((ret = cc_target_check(closed, err, errlen)) < 0)
 			return ret;
 		snprintf(r.calendar, sizeof(r.calendar), "%s", calendar);
 		r.closed = *closed;
 	}
 	snprintf(r.number, sizeof(r.number), "%s", number);
-	unsigned int i = find(routes, nroutes, sizeof(*routes), number, &found);
+	unsigned int i = cc_name_find(routes, nroutes, sizeof(*routes), number, &found);
 	if (!found && nroutes == CC_ROUTES_MAX) {
 		snprintf(err, errlen, "at most %d routes", CC_ROUTES_MAX);
 		return -ENOSPC;
@@ -539,7 +536,7 @@ int
 cc_route_del(const char *number, char *err, size_t errlen)
 {
 	bool found;
-	unsigned int i = find(routes, nroutes, sizeof(*routes), number, &found);
+	unsigned int i = cc_name_find(routes, nroutes, sizeof(*routes), number, &found);
 	int ret;
 	if (!found) {
 		snprintf(err, errlen, "no route for %s", number);
@@ -562,7 +559,7 @@ cc_calendar_set(const char *name, int argc, char **argv, bool add, char *err, si
 	int ret = ready(err, errlen);
 	if (ret < 0)
 		return ret;
-	unsigned int i = find(cals, ncals, sizeof(*cals), name, &found);
+	unsigned int i = cc_name_find(cals, ncals, sizeof(*cals), name, &found);
 
 	if (name[0] == '\0' || strlen(name) >= CC_NAME_MAX) {
 		snprintf(err, errlen, "a calendar name has 1 to %d characters", CC_NAME_MAX - 1);
@@ -605,7 +602,7 @@ int
 cc_calendar_del(const char *name, char *err, size_t errlen)
 {
 	bool found;
-	unsigned int i = find(cals, ncals, sizeof(*cals), name, &found);
+	unsigned int i = cc_name_find(cals, ncals, sizeof(*cals), name, &found);
 	int ret;
 	if (!found) {
 		snprintf(err, errlen, "no calendar %s", name);

@@ -55,8 +55,15 @@ int cc_route_lookup(const char *number, uint64_t now_ms, struct cc_target *out);
 typedef bool (*cc_ivr_exists_t)(const char *menu);
 void cc_route_set_ivr_check(cc_ivr_exists_t fn);
 
+/* 0 if t names something that exists now, else -ENOENT / -EINVAL and err. */
+int cc_target_check(const struct cc_target *t, char *err, size_t errlen);
+
 /* Whether some route names target (kind, name): for refusing deletions. */
 bool cc_route_uses(enum cc_target_kind kind, const char *name);
+
+/* Index of name in a sorted array of n elements of size sz whose first
+ * member is a name: found, or where it would go. */
+unsigned int cc_name_find(const void *arr, unsigned int n, size_t sz, const char *name, bool *found);
 
 const char *cc_target_kind_name(enum cc_target_kind k);
 /* "queue sales", "extension 1001", "ivr main", "hangup": words start at argv[0]; the count used or -EINVAL. */
