@@ -24,6 +24,7 @@
 #include "cc/acd.h"
 #include "cc/cc_report.h"
 #include "cc/cc_store.h"
+#include "cli_run.h"
 #include "mgmt/mgmt.h"
 #include "store/store.h"
 
@@ -597,66 +598,18 @@ test_persistence(void **state)
 
 /* ---- the commands, through the management dispatcher ---- */
 
-struct sink {
-	json_t *last;
-};
-
-static void
-sink_cb(void *ctx, const char *line, size_t len)
-{
-	struct sink *s = ctx;
-	json_error_t e;
-	json_decref(s->last);
-	s->last = json_loadb(line, len, 0, &e);
-	assert_non_null(s->last);
-}
-
-/* Run argv (a JSON array text); the reply's status. */
-static int
-run(struct sink *s, const char *argv_json)
-{
-	char line[1024];
-	snprintf(line, sizeof(line), "{\"id\": 1, \"argv\": %s, \"json\": true}", argv_json);
-	json_decref(s->last);
-	s->last = NULL;
-	assert_int_equal(td_mgmt_handle_line(line, strlen(line), sink_cb, s), 0);
-	assert_non_null(s->last);
-	return (int)json_integer_value(json_object_get(s->last, "status"));
-}
-
-static const char *
-text(const struct sink *s)
-{
-	return json_string_value(json_object_get(s->last, "text"));
-}
-
-static json_t *
-data(const struct sink *s)
-{
-	return json_object_get(s->last, "data");
-}
-
-/* A refusal: status and a reason that names what is wrong. */
-static void
-refused(struct sink *s, const char *argv_json, int status, const char *reason)
-{
-	assert_int_equal(run(s, argv_json), status);
-	if (strstr(text(s), reason) == NULL)
-		fail_msg("%s: '%s' does not say '%s'", argv_json, text(s), reason);
-}
-
 static void
 test_commands(void **state)
 {
-	struct sink s = {0};
+	struct cli_sink s = {0};
 	struct cc_queue_conf q;
 	(void)state;
 
-	assert_int_equal(run(&s, "[\"queue\",\"add\",\"vm\",\"overflow\",\"voicemail\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"queue\",\"add\",\"vm\",\"overflow\",\"voicemail\"]"), 0);
 	assert_int_equal(
-		run(&s, "[\"queue\",\"add\",\"sales\",\"strategy\",\"round-robin\",\"ring-timeout\",\"15\","
-			"\"wrapup\",\"5\",\"max-len\",\"30\",\"timeout\",\"120\",\"overflow\",\"vm\",\"sl\",\"30\","
-			"\"skill\",\"spanish=50\"]"),
+		cli_run(&s, "[\"queue\",\"add\",\"sales\",\"strategy\",\"round-robin\",\"ring-timeout\",\"15\","
+			    "\"wrapup\",\"5\",\"max-len\",\"30\",\"timeout\",\"120\",\"overflow\",\"vm\",\"sl\",\"30\","
+			    "\"skill\",\"spanish=50\"]"),
 		0);
 	assert_int_equal(cc_queue_get("sales", &q), 0);
 	assert_int_equal(q.strategy, CC_ROUND_ROBIN);
@@ -667,77 +620,77 @@ test_commands(void **state)
 	assert_int_equal(q.sl_s, 30);
 	assert_string_equal(q.overflow, "vm");
 	assert_int_equal(q.nreq, 1);
-	assert_int_equal(run(&s, "[\"queue\",\"set\",\"sales\",\"wrapup\",\"8\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"queue\",\"set\",\"sales\",\"wrapup\",\"8\"]"), 0);
 	assert_int_equal(cc_queue_get("sales", &q), 0);
 	assert_int_equal(q.wrapup_s, 8);
 	assert_int_equal(q.ring_timeout_s, 15);
 
 	/* Every refusal, with its reason. */
-	refused(&s, "[\"queue\",\"add\",\"x\",\"strategy\",\"loudest\"]", 2, "bad strategy 'loudest'");
-	refused(&s, "[\"queue\",\"add\",\"x\",\"wrapup\",\"-5\"]", 2, "not negative");
-	refused(&s, "[\"queue\",\"add\",\"x\",\"timeout\",\"soon\"]", 2, "bad timeout 'soon'");
-	refused(&s, "[\"queue\",\"add\",\"x\",\"ring-timeout\",\"0\"]", 2, "ring-timeout is 1 to 600");
-	refused(&s, "[\"queue\",\"add\",\"x\",\"overflow\",\"nowhere\"]", 2, "unknown overflow queue nowhere");
-	refused(&s, "[\"queue\",\"add\",\"x\",\"overflow\",\"x\"]", 2, "itself");
-	refused(&s, "[\"queue\",\"set\",\"vm\",\"overflow\",\"sales\"]", 2, "overflow loop");
-	refused(&s, "[\"queue\",\"add\",\"x\",\"colour\",\"red\"]", 2, "unknown option 'colour'");
-	refused(&s, "[\"queue\",\"add\",\"x\",\"wrapup\"]", 2, "'wrapup' needs a value");
-	refused(&s, "[\"queue\",\"add\",\"x\",\"skill\",\"lang\"]", 2, "needs =level");
-	refused(&s, "[\"queue\",\"add\",\"bad/name\"]", 2, "bad character");
-	refused(&s, "[\"queue\",\"add\",\"callback\"]", 2, "overflow result");
-	refused(&s, "[\"queue\",\"add\",\"sales\"]", 1, "exists");
-	refused(&s, "[\"queue\",\"add\"]", 2, "<name>");
-	refused(&s, "[\"queue\",\"set\",\"nope\"]", 1, "no queue nope");
-	refused(&s, "[\"queue\",\"del\",\"vm\"]", 1, "sales overflows to vm");
-	refused(&s, "[\"queue\",\"del\"]", 2, "one queue name");
+	cli_refused(&s, "[\"queue\",\"add\",\"x\",\"strategy\",\"loudest\"]", 2, "bad strategy 'loudest'");
+	cli_refused(&s, "[\"queue\",\"add\",\"x\",\"wrapup\",\"-5\"]", 2, "not negative");
+	cli_refused(&s, "[\"queue\",\"add\",\"x\",\"timeout\",\"soon\"]", 2, "bad timeout 'soon'");
+	cli_refused(&s, "[\"queue\",\"add\",\"x\",\"ring-timeout\",\"0\"]", 2, "ring-timeout is 1 to 600");
+	cli_refused(&s, "[\"queue\",\"add\",\"x\",\"overflow\",\"nowhere\"]", 2, "unknown overflow queue nowhere");
+	cli_refused(&s, "[\"queue\",\"add\",\"x\",\"overflow\",\"x\"]", 2, "itself");
+	cli_refused(&s, "[\"queue\",\"set\",\"vm\",\"overflow\",\"sales\"]", 2, "overflow loop");
+	cli_refused(&s, "[\"queue\",\"add\",\"x\",\"colour\",\"red\"]", 2, "unknown option 'colour'");
+	cli_refused(&s, "[\"queue\",\"add\",\"x\",\"wrapup\"]", 2, "'wrapup' needs a value");
+	cli_refused(&s, "[\"queue\",\"add\",\"x\",\"skill\",\"lang\"]", 2, "needs =level");
+	cli_refused(&s, "[\"queue\",\"add\",\"bad/name\"]", 2, "bad character");
+	cli_refused(&s, "[\"queue\",\"add\",\"callback\"]", 2, "overflow result");
+	cli_refused(&s, "[\"queue\",\"add\",\"sales\"]", 1, "exists");
+	cli_refused(&s, "[\"queue\",\"add\"]", 2, "<name>");
+	cli_refused(&s, "[\"queue\",\"set\",\"nope\"]", 1, "no queue nope");
+	cli_refused(&s, "[\"queue\",\"del\",\"vm\"]", 1, "sales overflows to vm");
+	cli_refused(&s, "[\"queue\",\"del\"]", 2, "one queue name");
 	assert_int_equal(cc_queue_get("x", &q), -ENOENT);
 
-	assert_int_equal(run(&s, "[\"agent\",\"add\",\"ann\",\"1001\"]"), 0);
-	refused(&s, "[\"agent\",\"add\",\"ann\",\"1002\"]", 1, "exists");
-	refused(&s, "[\"agent\",\"add\",\"bob\"]", 2, "<id> <extension>");
-	refused(&s, "[\"agent\",\"login\",\"ann\",\"sales:spanish=high\"]", 2, "bad level 'high'");
-	refused(&s, "[\"agent\",\"login\",\"ann\",\"nope\"]", 1, "no queue nope");
-	refused(&s, "[\"agent\",\"login\",\"zed\",\"sales\"]", 1, "no agent zed");
-	refused(&s, "[\"agent\",\"login\",\"ann\"]", 2, "has no queues");
-	refused(&s, "[\"agent\",\"unpause\",\"ann\"]", 2, "not paused");
-	refused(&s, "[\"agent\",\"logout\",\"ann\"]", 1, "not logged in");
-	assert_int_equal(run(&s, "[\"agent\",\"login\",\"ann\",\"sales:spanish=80\",\"vm\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"agent\",\"add\",\"ann\",\"1001\"]"), 0);
+	cli_refused(&s, "[\"agent\",\"add\",\"ann\",\"1002\"]", 1, "exists");
+	cli_refused(&s, "[\"agent\",\"add\",\"bob\"]", 2, "<id> <extension>");
+	cli_refused(&s, "[\"agent\",\"login\",\"ann\",\"sales:spanish=high\"]", 2, "bad level 'high'");
+	cli_refused(&s, "[\"agent\",\"login\",\"ann\",\"nope\"]", 1, "no queue nope");
+	cli_refused(&s, "[\"agent\",\"login\",\"zed\",\"sales\"]", 1, "no agent zed");
+	cli_refused(&s, "[\"agent\",\"login\",\"ann\"]", 2, "has no queues");
+	cli_refused(&s, "[\"agent\",\"unpause\",\"ann\"]", 2, "not paused");
+	cli_refused(&s, "[\"agent\",\"logout\",\"ann\"]", 1, "not logged in");
+	assert_int_equal(cli_run(&s, "[\"agent\",\"login\",\"ann\",\"sales:spanish=80\",\"vm\"]"), 0);
 	assert_int_equal(state_of("ann"), CC_AVAILABLE);
-	assert_int_equal(run(&s, "[\"agent\",\"pause\",\"ann\",\"lunch\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"agent\",\"pause\",\"ann\",\"lunch\"]"), 0);
 	assert_int_equal(state_of("ann"), CC_PAUSED);
-	refused(&s, "[\"agent\",\"del\",\"ann\"]", 1, "log out first");
-	refused(&s, "[\"queue\",\"del\",\"sales\"]", 1, "in use");
+	cli_refused(&s, "[\"agent\",\"del\",\"ann\"]", 1, "log out first");
+	cli_refused(&s, "[\"queue\",\"del\",\"sales\"]", 1, "in use");
 
 	/* A caller waiting, seen in show queue with its position. */
 	assert_int_equal(cc_call_arrive(77, "sales", 0, err, sizeof(err)), 0);
 	advance(2000);
-	assert_int_equal(run(&s, "[\"show\",\"queue\",\"sales\"]"), 0);
-	json_t *c = json_array_get(json_object_get(data(&s), "callers"), 0);
+	assert_int_equal(cli_run(&s, "[\"show\",\"queue\",\"sales\"]"), 0);
+	json_t *c = json_array_get(json_object_get(cli_data(&s), "callers"), 0);
 	assert_int_equal(json_integer_value(json_object_get(c, "call")), 77);
 	assert_int_equal(json_integer_value(json_object_get(c, "position")), 1);
 	assert_int_equal(json_integer_value(json_object_get(c, "wait_ms")), 2000);
-	json_t *m = json_array_get(json_object_get(data(&s), "members"), 0);
+	json_t *m = json_array_get(json_object_get(cli_data(&s), "members"), 0);
 	assert_string_equal(json_string_value(json_object_get(m, "state")), "paused");
 	assert_string_equal(json_string_value(json_object_get(m, "reason")), "lunch");
-	assert_non_null(strstr(text(&s), "lunch"));
-	refused(&s, "[\"show\",\"queue\",\"nope\"]", 1, "no queue nope");
+	assert_non_null(strstr(cli_text(&s), "lunch"));
+	cli_refused(&s, "[\"show\",\"queue\",\"nope\"]", 1, "no queue nope");
 
-	assert_int_equal(run(&s, "[\"show\",\"queues\"]"), 0);
-	assert_int_equal(json_array_size(json_object_get(data(&s), "queues")), 2);
-	json_t *sq = json_array_get(json_object_get(data(&s), "queues"), 0);
+	assert_int_equal(cli_run(&s, "[\"show\",\"queues\"]"), 0);
+	assert_int_equal(json_array_size(json_object_get(cli_data(&s), "queues")), 2);
+	json_t *sq = json_array_get(json_object_get(cli_data(&s), "queues"), 0);
 	assert_string_equal(json_string_value(json_object_get(sq, "name")), "sales");
 	assert_int_equal(json_integer_value(json_object_get(sq, "waiting")), 1);
-	assert_int_equal(run(&s, "[\"show\",\"agents\"]"), 0);
-	json_t *a = json_array_get(json_object_get(data(&s), "agents"), 0);
+	assert_int_equal(cli_run(&s, "[\"show\",\"agents\"]"), 0);
+	json_t *a = json_array_get(json_object_get(cli_data(&s), "agents"), 0);
 	assert_string_equal(json_string_value(json_object_get(a, "state")), "paused");
 	assert_int_equal(json_array_size(json_object_get(a, "queues")), 2);
 
 	/* Unpaused: offered at once; answered, 3 s of talk. */
-	assert_int_equal(run(&s, "[\"agent\",\"unpause\",\"ann\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"agent\",\"unpause\",\"ann\"]"), 0);
 	assert_int_equal(state_of("ann"), CC_OFFERED);
-	refused(&s, "[\"agent\",\"pause\",\"ann\"]", 1, "offered");
+	cli_refused(&s, "[\"agent\",\"pause\",\"ann\"]", 1, "offered");
 	assert_int_equal(cc_agent_answered(77), 0);
-	refused(&s, "[\"agent\",\"logout\",\"ann\"]", 1, "on a call");
+	cli_refused(&s, "[\"agent\",\"logout\",\"ann\"]", 1, "on a call");
 	advance(3000);
 	assert_int_equal(cc_call_hangup(77), 0);
 	assert_true(cc_records_flush() > 0);
@@ -745,35 +698,35 @@ test_commands(void **state)
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "[\"report\",\"queues\",\"--from\",\"%llu\",\"--to\",\"%llu\",\"--csv\"]",
 		 (unsigned long long)(now_ms / 1000 - 60), (unsigned long long)(now_ms / 1000 + 60));
-	assert_int_equal(run(&s, cmd), 0);
-	assert_non_null(strstr(text(&s), "queue,offered,answered"));
-	assert_non_null(strstr(text(&s), "\nsales,1,1,0,0,0,0,2.000,11.000,100.00,0.00,"));
-	json_t *k = json_array_get(json_object_get(data(&s), "queues"), 0);
+	assert_int_equal(cli_run(&s, cmd), 0);
+	assert_non_null(strstr(cli_text(&s), "queue,offered,answered"));
+	assert_non_null(strstr(cli_text(&s), "\nsales,1,1,0,0,0,0,2.000,11.000,100.00,0.00,"));
+	json_t *k = json_array_get(json_object_get(cli_data(&s), "queues"), 0);
 	assert_int_equal(json_integer_value(json_object_get(k, "answered")), 1);
 	snprintf(cmd, sizeof(cmd), "[\"report\",\"agents\",\"--from\",\"%llu\",\"--to\",\"%llu\"]",
 		 (unsigned long long)(now_ms / 1000 - 60), (unsigned long long)(now_ms / 1000 + 60));
-	assert_int_equal(run(&s, cmd), 0);
-	k = json_array_get(json_object_get(data(&s), "agents"), 0);
+	assert_int_equal(cli_run(&s, cmd), 0);
+	k = json_array_get(json_object_get(cli_data(&s), "agents"), 0);
 	assert_string_equal(json_string_value(json_object_get(k, "agent")), "ann");
 	assert_int_equal(json_integer_value(json_object_get(k, "offered")), 1);
 	assert_int_equal(json_integer_value(json_object_get(k, "answered")), 1);
 	assert_int_equal(json_integer_value(json_object_get(k, "talk_ms")), 3000);
-	assert_int_equal(run(&s, "[\"report\",\"queues\",\"--from\",\"2026-01-01\",\"--to\",\"2026-01-02T00:00:00\"]"),
-			 0);
-	refused(&s, "[\"report\",\"queues\",\"--from\",\"yesterday\",\"--to\",\"1\"]", 2, "bad time 'yesterday'");
-	refused(&s, "[\"report\",\"queues\",\"--from\",\"10\"]", 2, "needs --from T and --to T");
-	refused(&s, "[\"report\",\"queues\",\"--from\",\"10\",\"--to\",\"5\"]", 2, "--from must come before --to");
-	refused(&s, "[\"report\",\"calls\"]", 2, "agents or queues");
-	refused(&s, "[\"report\",\"agents\",\"--from\",\"1\",\"--to\",\"2\",\"--xml\"]", 2, "'--xml'");
+	assert_int_equal(
+		cli_run(&s, "[\"report\",\"queues\",\"--from\",\"2026-01-01\",\"--to\",\"2026-01-02T00:00:00\"]"), 0);
+	cli_refused(&s, "[\"report\",\"queues\",\"--from\",\"yesterday\",\"--to\",\"1\"]", 2, "bad time 'yesterday'");
+	cli_refused(&s, "[\"report\",\"queues\",\"--from\",\"10\"]", 2, "needs --from T and --to T");
+	cli_refused(&s, "[\"report\",\"queues\",\"--from\",\"10\",\"--to\",\"5\"]", 2, "--from must come before --to");
+	cli_refused(&s, "[\"report\",\"calls\"]", 2, "agents or queues");
+	cli_refused(&s, "[\"report\",\"agents\",\"--from\",\"1\",\"--to\",\"2\",\"--xml\"]", 2, "'--xml'");
 
 	/* Logged out, deleted; queues deleted once free. */
 	advance(9000);
-	assert_int_equal(run(&s, "[\"agent\",\"logout\",\"ann\"]"), 0);
-	assert_int_equal(run(&s, "[\"agent\",\"del\",\"ann\"]"), 0);
-	refused(&s, "[\"agent\",\"del\",\"ann\"]", 1, "no agent ann");
-	assert_int_equal(run(&s, "[\"queue\",\"del\",\"sales\"]"), 0);
-	assert_int_equal(run(&s, "[\"queue\",\"del\",\"vm\"]"), 0);
-	refused(&s, "[\"show\",\"queues\",\"x\"]", 2, "x");
+	assert_int_equal(cli_run(&s, "[\"agent\",\"logout\",\"ann\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"agent\",\"del\",\"ann\"]"), 0);
+	cli_refused(&s, "[\"agent\",\"del\",\"ann\"]", 1, "no agent ann");
+	assert_int_equal(cli_run(&s, "[\"queue\",\"del\",\"sales\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"queue\",\"del\",\"vm\"]"), 0);
+	cli_refused(&s, "[\"show\",\"queues\",\"x\"]", 2, "x");
 	json_decref(s.last);
 }
 

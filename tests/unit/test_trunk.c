@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "cli_run.h"
 #include "mgmt/mgmt.h"
 #include "sip/trunk.h"
 #include "store/store.h"
@@ -243,56 +244,24 @@ test_routing_and_storage(void **state)
 
 /* ---- the commands, through the management dispatcher ---- */
 
-struct sink {
-	json_t *last;
-};
-
-static void
-sink_cb(void *ctx, const char *line, size_t len)
-{
-	struct sink *s = ctx;
-	json_error_t e;
-	json_decref(s->last);
-	s->last = json_loadb(line, len, 0, &e);
-	assert_non_null(s->last);
-}
-
-static int
-run(struct sink *s, const char *argv_json)
-{
-	char line[1024];
-	snprintf(line, sizeof(line), "{\"id\": 1, \"argv\": %s, \"json\": true}", argv_json);
-	json_decref(s->last);
-	s->last = NULL;
-	assert_int_equal(td_mgmt_handle_line(line, strlen(line), sink_cb, s), 0);
-	assert_non_null(s->last);
-	return (int)json_integer_value(json_object_get(s->last, "status"));
-}
-
-static const char *
-text(const struct sink *s)
-{
-	return json_string_value(json_object_get(s->last, "text"));
-}
-
 static void
 test_commands(void **state)
 {
-	struct sink s = {0};
+	struct cli_sink s = {0};
 	(void)state;
 
-	assert_int_equal(run(&s, "[\"trunk\", \"add\", \"op\", \"host\", \"192.0.2.10:5080\", \"user\", \"acct\", "
-				 "\"password\", \"TopSecret9\", \"prefix\", \"9/strip\", \"1\"]"),
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"add\", \"op\", \"host\", \"192.0.2.10:5080\", \"user\", \"acct\", "
+				     "\"password\", \"TopSecret9\", \"prefix\", \"9/strip\", \"1\"]"),
 			 0);
-	assert_int_equal(run(&s, "[\"trunk\", \"add\", \"op\", \"host\", \"192.0.2.10\"]"), 1);
-	assert_non_null(strstr(text(&s), "exists"));
-	assert_int_equal(run(&s, "[\"trunk\", \"add\", \"x\", \"host\", \"nowhere\"]"), 2);
-	assert_non_null(strstr(text(&s), "bad host 'nowhere'"));
-	assert_int_equal(run(&s, "[\"trunk\", \"did\", \"add\", \"op\", \"0142\", \"1002\"]"), 0);
-	assert_int_equal(run(&s, "[\"trunk\", \"did\", \"add\", \"op\", \"0142\"]"), 2);
-	assert_int_equal(run(&s, "[\"trunk\", \"did\", \"add\", \"op\", \"01x\", \"1002\"]"), 2);
-	assert_int_equal(run(&s, "[\"trunk\", \"did\", \"add\", \"nope\", \"0142\", \"1002\"]"), 1);
-	assert_int_equal(run(&s, "[\"show\", \"trunks\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"add\", \"op\", \"host\", \"192.0.2.10\"]"), 1);
+	assert_non_null(strstr(cli_text(&s), "exists"));
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"add\", \"x\", \"host\", \"nowhere\"]"), 2);
+	assert_non_null(strstr(cli_text(&s), "bad host 'nowhere'"));
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"did\", \"add\", \"op\", \"0142\", \"1002\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"did\", \"add\", \"op\", \"0142\"]"), 2);
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"did\", \"add\", \"op\", \"01x\", \"1002\"]"), 2);
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"did\", \"add\", \"nope\", \"0142\", \"1002\"]"), 1);
+	assert_int_equal(cli_run(&s, "[\"show\", \"trunks\"]"), 0);
 	char *dump = json_dumps(s.last, 0);
 	assert_null(strstr(dump, "TopSecret9"));
 	free(dump);
@@ -304,13 +273,13 @@ test_commands(void **state)
 	assert_string_equal(json_string_value(json_object_get(t, "state")), "not registering");
 	assert_int_equal(
 		json_integer_value(json_object_get(json_array_get(json_object_get(t, "prefixes"), 0), "strip")), 1);
-	assert_non_null(strstr(text(&s), "did 0142 -> 1002"));
-	assert_int_equal(run(&s, "[\"show\", \"trunks\", \"x\"]"), 2);
-	assert_int_equal(run(&s, "[\"trunk\", \"did\", \"del\", \"op\", \"0142\"]"), 0);
-	assert_int_equal(run(&s, "[\"trunk\", \"did\", \"del\", \"op\", \"0142\"]"), 1);
-	assert_int_equal(run(&s, "[\"trunk\", \"del\", \"op\"]"), 0);
-	assert_int_equal(run(&s, "[\"trunk\", \"del\", \"op\"]"), 1);
-	assert_int_equal(run(&s, "[\"trunk\", \"del\", \"a b\"]"), 2);
+	assert_non_null(strstr(cli_text(&s), "did 0142 -> 1002"));
+	assert_int_equal(cli_run(&s, "[\"show\", \"trunks\", \"x\"]"), 2);
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"did\", \"del\", \"op\", \"0142\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"did\", \"del\", \"op\", \"0142\"]"), 1);
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"del\", \"op\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"del\", \"op\"]"), 1);
+	assert_int_equal(cli_run(&s, "[\"trunk\", \"del\", \"a b\"]"), 2);
 	json_decref(s.last);
 }
 

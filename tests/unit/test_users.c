@@ -21,6 +21,7 @@
 #include <lmdb.h>
 #include <openssl/evp.h>
 
+#include "cli_run.h"
 #include "mgmt/mgmt.h"
 #include "store/store.h"
 #include "store/users.h"
@@ -308,96 +309,63 @@ test_not_open(void **state)
 
 /* ---- the commands, through the management dispatcher ---- */
 
-struct sink {
-	json_t *last;
-};
-
-static void
-sink_cb(void *ctx, const char *line, size_t len)
-{
-	struct sink *s = ctx;
-	json_error_t e;
-	json_decref(s->last);
-	s->last = json_loadb(line, len, 0, &e);
-	assert_non_null(s->last);
-}
-
-/* Run argv (a JSON array text); the reply's status. */
-static int
-run(struct sink *s, const char *argv_json)
-{
-	char line[512];
-	snprintf(line, sizeof(line), "{\"id\": 1, \"argv\": %s, \"json\": true}", argv_json);
-	json_decref(s->last);
-	s->last = NULL;
-	assert_int_equal(td_mgmt_handle_line(line, strlen(line), sink_cb, s), 0);
-	assert_non_null(s->last);
-	return (int)json_integer_value(json_object_get(s->last, "status"));
-}
-
-static const char *
-text(const struct sink *s)
-{
-	return json_string_value(json_object_get(s->last, "text"));
-}
-
 static void
 test_commands(void **state)
 {
-	struct sink s = {0};
+	struct cli_sink s = {0};
 	struct td_user u;
 	(void)state;
 
-	assert_int_equal(run(&s, "[\"user\", \"add\", \"1001\", \"pw1\", \"display\", \"Front Desk\"]"), 0);
-	assert_int_equal(run(&s, "[\"user\", \"add\", \"1002\", \"pw2\", \"realm\", \"pbx.example\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"user\", \"add\", \"1001\", \"pw1\", \"display\", \"Front Desk\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"user\", \"add\", \"1002\", \"pw2\", \"realm\", \"pbx.example\"]"), 0);
 	assert_int_equal(td_user_get("1001", &u), 0);
 	assert_string_equal(u.display, "Front Desk");
 	assert_int_equal(td_user_get("1002", &u), 0);
 	assert_string_equal(u.realm, "pbx.example");
 
 	/* Usage errors: status 2 with the reason. */
-	assert_int_equal(run(&s, "[\"user\", \"add\", \"1003\"]"), 2);
-	assert_non_null(strstr(text(&s), "<password>"));
-	assert_int_equal(run(&s, "[\"user\", \"add\", \"bad name\", \"pw\"]"), 2);
-	assert_non_null(strstr(text(&s), "bad character"));
-	assert_int_equal(run(&s, "[\"user\", \"add\", \"1003\", \"pw\", \"display\"]"), 2);
-	assert_non_null(strstr(text(&s), "needs a value"));
-	assert_int_equal(run(&s, "[\"user\", \"add\", \"1003\", \"pw\", \"colour\", \"red\"]"), 2);
-	assert_non_null(strstr(text(&s), "unknown option"));
-	assert_int_equal(run(&s, "[\"user\", \"del\"]"), 2);
-	assert_int_equal(run(&s, "[\"user\", \"del\", \"a/b\"]"), 2);
-	assert_int_equal(run(&s, "[\"user\", \"passwd\", \"1001\"]"), 2);
-	assert_int_equal(run(&s, "[\"user\", \"passwd\", \"a b\", \"x\"]"), 2);
-	assert_int_equal(run(&s, "[\"show\", \"users\", \"extra\"]"), 2);
+	assert_int_equal(cli_run(&s, "[\"user\", \"add\", \"1003\"]"), 2);
+	assert_non_null(strstr(cli_text(&s), "<password>"));
+	assert_int_equal(cli_run(&s, "[\"user\", \"add\", \"bad name\", \"pw\"]"), 2);
+	assert_non_null(strstr(cli_text(&s), "bad character"));
+	assert_int_equal(cli_run(&s, "[\"user\", \"add\", \"1003\", \"pw\", \"display\"]"), 2);
+	assert_non_null(strstr(cli_text(&s), "needs a value"));
+	assert_int_equal(cli_run(&s, "[\"user\", \"add\", \"1003\", \"pw\", \"colour\", \"red\"]"), 2);
+	assert_non_null(strstr(cli_text(&s), "unknown option"));
+	assert_int_equal(cli_run(&s, "[\"user\", \"del\"]"), 2);
+	assert_int_equal(cli_run(&s, "[\"user\", \"del\", \"a/b\"]"), 2);
+	assert_int_equal(cli_run(&s, "[\"user\", \"passwd\", \"1001\"]"), 2);
+	assert_int_equal(cli_run(&s, "[\"user\", \"passwd\", \"a b\", \"x\"]"), 2);
+	assert_int_equal(cli_run(&s, "[\"show\", \"users\", \"extra\"]"), 2);
 	assert_int_equal(td_user_get("1003", &u), -ENOENT);
 
 	/* Failures: status 1. */
-	assert_int_equal(run(&s, "[\"user\", \"add\", \"1001\", \"pw\"]"), 1);
-	assert_non_null(strstr(text(&s), "exists"));
-	assert_int_equal(run(&s, "[\"user\", \"del\", \"9999\"]"), 1);
-	assert_non_null(strstr(text(&s), "no user 9999"));
-	assert_int_equal(run(&s, "[\"user\", \"passwd\", \"9999\", \"x\"]"), 1);
+	assert_int_equal(cli_run(&s, "[\"user\", \"add\", \"1001\", \"pw\"]"), 1);
+	assert_non_null(strstr(cli_text(&s), "exists"));
+	assert_int_equal(cli_run(&s, "[\"user\", \"del\", \"9999\"]"), 1);
+	assert_non_null(strstr(cli_text(&s), "no user 9999"));
+	assert_int_equal(cli_run(&s, "[\"user\", \"passwd\", \"9999\", \"x\"]"), 1);
 
 	/* show users: text and data. */
-	assert_int_equal(run(&s, "[\"show\", \"users\"]"), 0);
-	assert_non_null(strstr(text(&s), "Front Desk"));
-	assert_non_null(strstr(text(&s), "pbx.example"));
-	assert_non_null(strstr(text(&s), "2 user(s)"));
+	assert_int_equal(cli_run(&s, "[\"show\", \"users\"]"), 0);
+	assert_non_null(strstr(cli_text(&s), "Front Desk"));
+	assert_non_null(strstr(cli_text(&s), "pbx.example"));
+	assert_non_null(strstr(cli_text(&s), "2 user(s)"));
 	json_t *list = json_object_get(json_object_get(s.last, "data"), "users");
 	assert_int_equal(json_array_size(list), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "name")), "1001");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "realm")), "pbx.example");
 	assert_null(json_object_get(json_array_get(list, 0), "ha1_md5")); /* hashes stay inside */
 
-	assert_int_equal(run(&s, "[\"user\", \"passwd\", \"1001\", \"pw-new\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"user\", \"passwd\", \"1001\", \"pw-new\"]"), 0);
 	char md5[33];
 	digest_hex(EVP_md5(), "1001:tongdai:pw-new", md5);
 	assert_int_equal(td_user_get("1001", &u), 0);
 	assert_string_equal(u.ha1_md5, md5);
 
-	assert_int_equal(run(&s, "[\"user\", \"del\", \"1001\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"user\", \"del\", \"1001\"]"), 0);
 	assert_int_equal(td_user_get("1001", &u), -ENOENT);
-	assert_int_equal(run(&s, "[\"show\", \"users\"]"), 0);
+	assert_int_equal(cli_run(&s, "[\"show\", \"users\"]"), 0);
 	assert_int_equal(json_array_size(json_object_get(json_object_get(s.last, "data"), "users")), 1);
 	json_decref(s.last);
 }
