@@ -28,6 +28,7 @@
 #include "log.h"
 #include "loop.h"
 #include "media/dp_link.h"
+#include "media/prompt.h"
 #include "mgmt/mgmt.h"
 #include "sip/b2bua.h"
 #include "sip/registrar.h"
@@ -139,6 +140,7 @@ on_tick(int fd, uint32_t events, void *arg)
 	(void)events;
 	(void)arg;
 	dp_link_tick();
+	prompt_tick();
 	sip_core_tick();
 	trunk_tick(sip_core_now_ms());
 }
@@ -317,6 +319,13 @@ main(int argc, char **argv)
 		LOG_ERR("%s", err);
 		goto out;
 	}
+	ret = prompt_open(err, sizeof(err));
+	if (ret < 0) {
+		LOG_ERR("%s", err);
+		goto out;
+	}
+	if (ret)
+		LOG_INFO("%d prompt(s), loaded when the dataplane is attached", ret);
 	ret = registrar_restore(err, sizeof(err));
 	if (ret < 0) {
 		LOG_ERR("%s", err);

@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dp_cmd.h"
 #include "dp_link.h"
 #include "dtmf.h"
 #include "mgmt/mgmt.h"
+#include "prompt.h"
 #include "quality.h"
 
 #define SESSION_ARGS                                                                                                  \
@@ -373,6 +375,14 @@ cmd_unbridge(struct td_mgmt_req *req, int argc, char **argv)
 	ref_cmd(req, argc, argv, TD_DP_CMD_SESSION_UNBRIDGE, 1);
 }
 
+static uint64_t
+realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static const char *
 ip_str(uint32_t ip, char *buf)
 {
@@ -539,6 +549,29 @@ cmd_show_session(struct td_mgmt_req *req, int argc, char **argv)
 				      (s.dtmf_detect & TD_DP_DTMF_DETECT_ON) != 0, "suppress",
 				      (s.dtmf_detect & TD_DP_DTMF_DETECT_SUPPRESS) != 0, "last", di.last, "source",
 				      known ? dtmf_source_name(di.last_source) : ""));
+	/* What control plays to it (prompt.c), and how the last play ended. */
+	struct play_info pl;
+	json_t *pj = json_object();
+	if (play_session_get(id, &pl)) {
+		uint64_t ms = (realtime_ns() - pl.since_ns) / 1000000ull;
+		APPEND("  playing %s%s for %llu.%01llu s%s\n", pl.what, pl.loop ? " (loop)" : "",
+		       (unsigned long long)ms / 1000, (unsigned long long)ms % 1000 / 100,
+		       pl.started ? "" : " (starting)");
+		json_object_set_new(pj, "playing",
+				    json_pack("{s:s,s:b,s:b,s:I}", "what", pl.what, "loop", pl.loop, "started",
+					      pl.started, "since_ns", (json_int_t)pl.since_ns));
+	}
+	int why;
+	uint32_t frames;
+	uint64_t at;
+	char what[PROMPT_NAME_MAX + 1];
+	if (play_last_done(id, &why, &frames, what, sizeof(what), &at)) {
+		APPEND("  last play %s: %s, %u.%02u s sent\n", what, play_why_name(why), frames / 50, frames % 50 * 2);
+		json_object_set_new(pj, "last",
+				    json_pack("{s:s,s:i,s:s,s:i,s:I}", "what", what, "why", why, "why_text",
+					      play_why_name(why), "frames", (int)frames, "at_ns", (json_int_t)at));
+	}
+	json_object_set_new(j, "play", pj);
 	APPEND("  expected %u, lost %d (%.2f %%), jitter %.2f ms, rtt %.1f ms: R %.1f, MOS %.2f", s.expected, s.lost,
 	       json_real_value(json_object_get(j, "loss_pct")), json_real_value(json_object_get(j, "jitter_ms")),
 	       s.rtt_us / 1000.0, q.r, q.mos);
