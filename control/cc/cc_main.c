@@ -11,6 +11,7 @@
 #include "log.h"
 #include "ivr.h"
 #include "loop.h"
+#include "media/prompt.h"
 #include "route.h"
 
 static unsigned int ticks;
@@ -40,6 +41,7 @@ cc_start(char *err, size_t errlen)
 		ret = cc_load(err, errlen);
 	if (ret == 0 && (ret = ivr_init(NULL)) < 0)
 		snprintf(err, errlen, "IVR: out of memory");
+	ivr_set_prompt_check(prompt_exists);
 	if (ret == 0)
 		ret = cc_route_load(err, errlen);
 	if (ret == 0)

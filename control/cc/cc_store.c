@@ -93,52 +93,6 @@ del(const char *db, const char *name)
 	return td_store_errno(rc);
 }
 
-int
-cc_store_put(const char *db, const char *name, json_t *o)
-{
-	return o ? put(db, name, strlen(name), o) : -ENOMEM;
-}
-
-int
-cc_store_del(const char *db, const char *name)
-{
-	return del(db, name);
-}
-
-int
-cc_store_foreach(const char *db, int (*cb)(const char *name, json_t *o, void *arg), void *arg)
-{
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int ret = txn_db(db, MDB_RDONLY, &txn, &dbi);
-	if (ret < 0)
-		return ret;
-	ret = td_store_errno(mdb_cursor_open(txn, dbi, &cur));
-	if (ret < 0) {
-		mdb_txn_abort(txn);
-		return ret;
-	}
-	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && ret == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		char name[128];
-		json_t *o = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-		if (o == NULL || k.mv_size >= sizeof(name)) {
-			json_decref(o);
-			ret = -EIO;
-			break;
-		}
-		memcpy(name, k.mv_data, k.mv_size);
-		name[k.mv_size] = '\0';
-		ret = cb(name, o, arg);
-		json_decref(o);
-	}
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return ret;
-}
-
 static json_t *
 skills_json(const struct cc_skill *s, int n)
 {

@@ -2,7 +2,7 @@
 /*
  * The contact center in LMDB (control/store): configuration (`cc_queues`,
  * `cc_agents`: JSON by name; `cc_routes`, `cc_calendars`, `cc_ivr`
- * for route.c and ivr.c) and records (`cc_cdr`: one per caller and
+ * created here for route.c and ivr.c, which use td_store_json_*) and records (`cc_cdr`: one per caller and
  * queue, keyed by arrival; `cc_events`: every ACD event, keyed by time).
  * Records are buffered as the ACD emits them and written in one
  * transaction by cc_records_flush() (group commit, from a short timer); a
@@ -29,13 +29,6 @@ int cc_store_del_agent(const char *id);
 int cc_store_load(int (*queue_cb)(const struct cc_queue_conf *q, void *arg),
 		  int (*agent_cb)(const struct cc_agent_conf *a, const struct cc_login *l, int n, void *arg),
 		  void *arg);
-
-/* Other configuration kept by name as JSON (routes, calendars, IVR menus):
- * put takes o; foreach stops at the first non-zero return of cb (returned;
- * o is borrowed), -EIO for a record that is not JSON. */
-int cc_store_put(const char *db, const char *name, json_t *o);
-int cc_store_del(const char *db, const char *name);
-int cc_store_foreach(const char *db, int (*cb)(const char *name, json_t *o, void *arg), void *arg);
 
 /* Record the ACD's events (cc_on_event) from now on. */
 int cc_records_attach(void);

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cc_store.h"
+#include "store/store.h"
 #include "ivr.h"
 #include "log.h"
 
@@ -392,7 +392,7 @@ ivr_load(char *err, size_t errlen)
 		snprintf(err, errlen, "IVR: not initialised");
 		return -EINVAL;
 	}
-	ret = cc_store_foreach("cc_ivr", load_menu, NULL);
+	ret = td_store_json_foreach("cc_ivr", load_menu, NULL);
 	if (ret < 0)
 		snprintf(err, errlen, "cannot read the IVR menus: %s", strerror(-ret));
 	return ret;
@@ -450,7 +450,7 @@ ivr_menu_put(const struct ivr_menu_conf *m, bool add, char *err, size_t errlen)
 	}
 	if ((ret = menu_check(m, err, errlen)) < 0)
 		return ret;
-	if ((ret = cc_store_put("cc_ivr", m->name, ivr_menu_json(m))) < 0) {
+	if ((ret = td_store_json_put("cc_ivr", m->name, ivr_menu_json(m))) < 0) {
 		snprintf(err, errlen, "cannot keep menu %s: %s", m->name, strerror(-ret));
 		return ret;
 	}
@@ -474,7 +474,7 @@ ivr_menu_del(const char *name, char *err, size_t errlen)
 	}
 	if (menu_in_use(name, err, errlen))
 		return -EBUSY;
-	if ((ret = cc_store_del("cc_ivr", name)) < 0 && ret != -ENOENT) {
+	if ((ret = td_store_json_del("cc_ivr", name)) < 0 && ret != -ENOENT) {
 		snprintf(err, errlen, "cannot delete menu %s: %s", name, strerror(-ret));
 		return ret;
 	}

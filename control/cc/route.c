@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cc_store.h"
+#include "store/store.h"
 #include "route.h"
 #include "store/users.h"
 
@@ -520,7 +520,7 @@ cc_route_add(const char *number, const struct cc_target *open, const char *calen
 		snprintf(err, errlen, "at most %d routes", CC_ROUTES_MAX);
 		return -ENOSPC;
 	}
-	if ((ret = cc_store_put("cc_routes", number, route_json(&r))) < 0) {
+	if ((ret = td_store_json_put("cc_routes", number, route_json(&r))) < 0) {
 		snprintf(err, errlen, "cannot keep route %s: %s", number, strerror(-ret));
 		return ret;
 	}
@@ -542,7 +542,7 @@ cc_route_del(const char *number, char *err, size_t errlen)
 		snprintf(err, errlen, "no route for %s", number);
 		return -ENOENT;
 	}
-	if ((ret = cc_store_del("cc_routes", number)) < 0 && ret != -ENOENT) {
+	if ((ret = td_store_json_del("cc_routes", number)) < 0 && ret != -ENOENT) {
 		snprintf(err, errlen, "cannot delete route %s: %s", number, strerror(-ret));
 		return ret;
 	}
@@ -586,7 +586,7 @@ cc_calendar_set(const char *name, int argc, char **argv, bool add, char *err, si
 	}
 	if ((ret = cal_parse(&c, argc, argv, err, errlen)) < 0)
 		return ret;
-	if ((ret = cc_store_put("cc_calendars", name, cal_json(&c))) < 0) {
+	if ((ret = td_store_json_put("cc_calendars", name, cal_json(&c))) < 0) {
 		snprintf(err, errlen, "cannot keep calendar %s: %s", name, strerror(-ret));
 		return ret;
 	}
@@ -613,7 +613,7 @@ cc_calendar_del(const char *name, char *err, size_t errlen)
 			snprintf(err, errlen, "calendar %s is used by the route for %s", name, routes[k].number);
 			return -EBUSY;
 		}
-	if ((ret = cc_store_del("cc_calendars", name)) < 0 && ret != -ENOENT) {
+	if ((ret = td_store_json_del("cc_calendars", name)) < 0 && ret != -ENOENT) {
 		snprintf(err, errlen, "cannot delete calendar %s: %s", name, strerror(-ret));
 		return ret;
 	}
@@ -660,7 +660,7 @@ cc_calendar_holiday(const char *name, const char *date, bool add, char *err, siz
 		memmove(&tmp.hol[i], &tmp.hol[i + 1], (tmp.nhol - i - 1) * sizeof(tmp.hol[0]));
 		tmp.nhol--;
 	}
-	if ((ret = cc_store_put("cc_calendars", name, cal_json(&tmp))) < 0) {
+	if ((ret = td_store_json_put("cc_calendars", name, cal_json(&tmp))) < 0) {
 		snprintf(err, errlen, "cannot keep calendar %s: %s", name, strerror(-ret));
 		return ret;
 	}
@@ -715,11 +715,11 @@ cc_route_load(char *err, size_t errlen)
 	cc_route_reset();
 	if ((ret = ready(err, errlen)) < 0)
 		return ret;
-	if ((ret = cc_store_foreach("cc_calendars", load_cal, NULL)) < 0) {
+	if ((ret = td_store_json_foreach("cc_calendars", load_cal, NULL)) < 0) {
 		snprintf(err, errlen, "cannot read the calendars: %s", strerror(-ret));
 		return ret;
 	}
-	if ((ret = cc_store_foreach("cc_routes", load_route, NULL)) < 0) {
+	if ((ret = td_store_json_foreach("cc_routes", load_route, NULL)) < 0) {
 		snprintf(err, errlen, "cannot read the routes: %s", strerror(-ret));
 		return ret;
 	}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -156,4 +157,114 @@ td_store_close(void)
 	if (env)
 		mdb_env_close(env);
 	env = NULL;
+}
+
+/* A transaction and the handle of an existing database db. */
+static int
+txn_db(const char *db, unsigned int flags, MDB_txn **txn, MDB_dbi *dbi)
+{
+	int rc;
+	if (env == NULL)
+		return -ENOTCONN;
+	rc = mdb_txn_begin(env, NULL, flags, txn);
+	if (rc)
+		return td_store_errno(rc);
+	rc = mdb_dbi_open(*txn, db, 0, dbi);
+	if (rc) {
+		mdb_txn_abort(*txn);
+		return rc == MDB_NOTFOUND ? -ENOTCONN : td_store_errno(rc);
+	}
+	return 0;
+}
+
+int
+td_store_dbs_create(const char *const *names, size_t n, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int rc;
+	if (env == NULL) {
+		snprintf(err, errlen, "the store is not open");
+		return -ENOTCONN;
+	}
+	rc = mdb_txn_begin(env, NULL, 0, &txn);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &dbi);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	if (rc)
+		snprintf(err, errlen, "cannot open the store's databases: %s", mdb_strerror(rc));
+	return td_store_errno(rc);
+}
+
+int
+td_store_json_put(const char *db, const char *key, json_t *o)
+{
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	int ret;
+	json_decref(o);
+	if (text == NULL)
+		return -ENOMEM;
+	ret = txn_db(db, 0, &txn, &dbi);
+	if (ret == 0) {
+		MDB_val k = {.mv_size = strlen(key), .mv_data = (void *)key};
+		MDB_val v = {.mv_size = strlen(text), .mv_data = text};
+		int rc = mdb_put(txn, dbi, &k, &v, 0);
+		rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+		ret = td_store_errno(rc);
+	}
+	free(text);
+	return ret;
+}
+
+int
+td_store_json_del(const char *db, const char *key)
+{
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int ret = txn_db(db, 0, &txn, &dbi);
+	if (ret < 0)
+		return ret;
+	MDB_val k = {.mv_size = strlen(key), .mv_data = (void *)key};
+	int rc = mdb_del(txn, dbi, &k, NULL);
+	rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+	return td_store_errno(rc);
+}
+
+int
+td_store_json_foreach(const char *db, int (*cb)(const char *name, json_t *o, void *arg), void *arg)
+{
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int ret = txn_db(db, MDB_RDONLY, &txn, &dbi);
+	if (ret < 0)
+		return ret;
+	ret = td_store_errno(mdb_cursor_open(txn, dbi, &cur));
+	if (ret < 0) {
+		mdb_txn_abort(txn);
+		return ret;
+	}
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && ret == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char name[128];
+		json_t *o = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+		if (o == NULL || k.mv_size >= sizeof(name)) {
+			json_decref(o);
+			ret = -EIO;
+			break;
+		}
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		ret = cb(name, o, arg);
+		json_decref(o);
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ret;
 }

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #define TD_STORE_SCHEMA	  1
 #define TD_STORE_MAP_SIZE ((size_t)1 << 30)
 #define TD_STORE_MAX_DBS  32
@@ -25,5 +27,15 @@ void td_store_close(void);
 struct MDB_env *td_store_env(void);
 /* An LMDB return code as 0 or -errno. */
 int td_store_errno(int mdb_rc);
+
+/* Create the named databases if they are not there. */
+int td_store_dbs_create(const char *const *names, size_t n, char *err, size_t errlen);
+/* Configuration kept as one JSON object per string key: put takes o;
+ * foreach walks in key order and stops at the first non-zero return of cb
+ * (returned; o is borrowed); -EIO for a value that is not JSON; -ENOTCONN
+ * without a store or database. */
+int td_store_json_put(const char *db, const char *key, json_t *o);
+int td_store_json_del(const char *db, const char *key);
+int td_store_json_foreach(const char *db, int (*cb)(const char *key, json_t *o, void *arg), void *arg);
 
 #endif
