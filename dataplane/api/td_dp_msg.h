@@ -44,6 +44,7 @@ enum td_dp_msg_type {
 	TD_DP_CMD_CONF_LEAVE = 20,	/* body: conf (session) */
 	TD_DP_CMD_CONF_ROLE = 21,	/* body: conf (session, role, target) */
 	TD_DP_CMD_CONF_DESTROY = 22,	/* body: conf (conf): every participant leaves */
+	TD_DP_CMD_MONITOR = 23,		/* body: monitor (agent, supervisor, mode) */
 
 	/* events, worker -> control */
 	TD_DP_EVT_ACK = 0x8000,
@@ -55,6 +56,7 @@ enum td_dp_msg_type {
 	TD_DP_EVT_PLAYBACK_DONE = 0x8006,  /* body: play_done: a prompt or tone stopped playing */
 	TD_DP_EVT_RECORD = 0x8007,	   /* body: rec: a recording's file done, or its status */
 	TD_DP_EVT_CONF_TALKER = 0x8008,	   /* body: talker: a participant started or stopped talking */
+	TD_DP_EVT_MONITOR = 0x8009,	   /* body: mon_end: a monitor ended with one of its sessions */
 };
 
 /*
@@ -295,6 +297,49 @@ struct td_dp_evt_conf_talker {
 	uint8_t reserved[3];
 };
 
+/* Supervisor monitoring of a bridged call (TD_DP_CMD_MONITOR); docs/conference.md. */
+enum td_dp_monitor_mode {
+	TD_DP_MON_OFF = 0,     /* plain relay; the supervisor stays attached and hears nothing */
+	TD_DP_MON_LISTEN = 1,  /* the supervisor hears both; nobody hears it */
+	TD_DP_MON_WHISPER = 2, /* the supervisor hears both; only the agent hears it */
+	TD_DP_MON_BARGE = 3,   /* all three hear the other two */
+	TD_DP_MON_STOP = 4,    /* the monitor ends (supervisor ignored); -ENOTCONN if none */
+};
+
+/*
+ * TD_DP_CMD_MONITOR, sent to the worker owning the sessions. The agent is
+ * one leg of a bridged pair (its peer is the customer); the supervisor is
+ * another session of that worker, not bridged and in no conference. The
+ * first command with a mode starts the monitor, later ones with the same
+ * supervisor switch its mode. -ENOENT: a session unknown; -EXDEV: on
+ * another worker; -ENOTCONN: the agent is not bridged (or, STOP, not
+ * monitored); -EBUSY: a session already monitored, supervising, in a
+ * conference, or the supervisor bridged; -ENOTSUP: not G.711 on all three,
+ * or the pair transcodes; -EINVAL: mode, or the same session twice;
+ * -ENOSPC: no mixer slot left (a monitor takes three of --conf-slots).
+ */
+struct td_dp_cmd_monitor {
+	uint32_t agent;
+	uint32_t supervisor;
+	uint8_t mode; /* enum td_dp_monitor_mode */
+	uint8_t reserved[3];
+};
+
+enum td_dp_monitor_why {
+	TD_DP_MON_SESSION_GONE = 1, /* one of the three sessions was destroyed */
+	TD_DP_MON_UNBRIDGED = 2,    /* the agent and customer were unbridged */
+};
+
+/* TD_DP_EVT_MONITOR: a monitor ended without a STOP (which its ack answers). */
+struct td_dp_evt_monitor {
+	uint32_t agent;
+	uint32_t customer;
+	uint32_t supervisor;
+	uint32_t call_tag; /* the agent's */
+	uint8_t why;	   /* enum td_dp_monitor_why */
+	uint8_t reserved[3];
+};
+
 #define TD_DP_PROMPT_ID_MAX   255 /* prompt ids 1 .. this */
 #define TD_DP_PROMPT_PATH_MAX 108 /* with its NUL */
 
@@ -377,6 +422,8 @@ struct td_dp_msg {
 		struct td_dp_evt_rec rec;
 		struct td_dp_cmd_conf conf;
 		struct td_dp_evt_conf_talker talker;
+		struct td_dp_cmd_monitor monitor;
+		struct td_dp_evt_monitor mon_end;
 		struct td_dp_cmd_prompt_load prompt_load;
 		struct td_dp_cmd_play play;
 		struct td_dp_evt_play_done play_done;
@@ -393,6 +440,8 @@ _Static_assert(sizeof(struct td_dp_cmd_rec_start) <= TD_DP_MSG_BODY, "record sta
 _Static_assert(sizeof(struct td_dp_evt_rec) <= TD_DP_MSG_BODY, "record event must fit the message body");
 _Static_assert(sizeof(struct td_dp_cmd_conf) <= TD_DP_MSG_BODY, "conference command must fit the message body");
 _Static_assert(sizeof(struct td_dp_evt_conf_talker) <= TD_DP_MSG_BODY, "talker event must fit the message body");
+_Static_assert(sizeof(struct td_dp_cmd_monitor) <= TD_DP_MSG_BODY, "monitor command must fit the message body");
+_Static_assert(sizeof(struct td_dp_evt_monitor) <= TD_DP_MSG_BODY, "monitor event must fit the message body");
 _Static_assert(sizeof(struct td_dp_cmd_prompt_load) <= TD_DP_MSG_BODY, "prompt load must fit the message body");
 _Static_assert(sizeof(struct td_dp_cmd_play) <= TD_DP_MSG_BODY, "play must fit the message body");
 _Static_assert(sizeof(struct td_dp_evt_play_done) <= TD_DP_MSG_BODY, "playback done must fit the message body");

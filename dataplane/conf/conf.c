@@ -17,6 +17,7 @@
 #include "ctl/ctl.h"
 #include "drop.h"
 #include "media/media.h"
+#include "monitor.h"
 #include "rtp/rtp_hdr.h"
 #include "rtp/rtp_session.h"
 #include "td_codec.h"
@@ -59,6 +60,8 @@ td_conf_init(struct td_worker *workers, uint16_t n_workers, uint32_t slots)
 			return -ENOMEM;
 		md->conf = c;
 		c->slots = slots;
+		if (td_monitor_init(c) < 0)
+			return -ENOMEM;
 		/* Every conference has two participants at least. */
 		c->n_confs = (uint16_t)(slots / 2);
 		if (c->n_confs == 0)
@@ -87,6 +90,7 @@ td_conf_fini(struct td_worker *workers, uint16_t n_workers)
 			continue;
 		for (uint16_t k = 0; c->confs && k < c->n_confs; k++)
 			rte_free(c->confs[k].mix);
+		td_monitor_fini(c);
 		rte_free(c->confs);
 		rte_free(c);
 		workers[i].media->conf = NULL;
@@ -205,7 +209,7 @@ ctl_conf_join(struct td_worker *w, const struct td_dp_msg *cmd, struct td_dp_msg
 		return -ENOENT;
 	if ((s = td_rtp_find(w, cmd->conf.session, &ret)) == NULL)
 		return ret;
-	if (s->conf != NULL || s->peer != TD_RTP_NO_PEER)
+	if (s->conf != NULL || s->peer != TD_RTP_NO_PEER || s->mon != NULL)
 		return -EBUSY;
 	if (cmd->conf.role > TD_DP_CONF_MUTED)
 		return -EINVAL;

@@ -38,6 +38,7 @@ struct td_rtp_session;
 struct td_worker;
 struct td_codec_ops;
 struct td_conf_mix;
+struct td_mon_ctx;
 
 struct td_conf_part {
 	bool used;
@@ -71,6 +72,7 @@ struct td_conf_ctx {
 	uint16_t active;    /* conferences in use */
 	uint64_t last_tick; /* TSC of the last tick */
 	struct td_conf *confs;
+	struct td_mon_ctx *mon; /* supervisor monitors (monitor.h), three slots each */
 };
 
 /* Main lcore: conferences for slots participants per worker (0: none). */

@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "conf/conf.h"
+#include "conf/monitor.h"
 #include "drop.h"
 #include "dtmf.h"
 #include "media.h"
@@ -218,8 +219,8 @@ td_media_tick(struct td_worker *w, uint64_t now)
 	unsigned int sent = td_dtmf_tick(w, now);
 	sent += td_prompt_tick(w, now);
 	struct td_xcode *const *active = td_xcode_pool_active(md->pool, &n);
-	bool confs = td_conf_active(w);
-	if ((n == 0 && !confs) || now < md->next_tick)
+	bool confs = td_conf_active(w), mons = td_monitor_active(w);
+	if ((n == 0 && !confs && !mons) || now < md->next_tick)
 		goto flush;
 	md->next_tick = now + md->tick_tsc;
 	td_dp_seq_begin(&w->st->seq);
@@ -231,6 +232,8 @@ td_media_tick(struct td_worker *w, uint64_t now)
 	}
 	if (confs)
 		sent += td_conf_tick(w, now);
+	if (mons)
+		sent += td_monitor_tick(w, now);
 	td_dp_seq_end(&w->st->seq);
 flush:
 	for (uint16_t p = 0; p < td_n_ports; p++)

@@ -27,6 +27,7 @@
 #include "rtp_hdr.h"
 #include "rtp_session.h"
 #include "conf/conf.h"
+#include "conf/monitor.h"
 #include "worker/worker.h"
 
 TD_DROP_REGISTER(udp_short)
@@ -304,6 +305,11 @@ rtp_input(struct td_worker *w, struct td_rtp_session *s, uint16_t port, struct r
 	} else if (unlikely(s->dtmf.flags)) {
 		td_dtmf_relay_detect(w, s, payload, &ri);
 	}
+	/* A monitored call (conf/monitor.h): the supervisor's packets are
+	 * taken, the call's relayed on, with the supervisor mixed in where it
+	 * is heard. */
+	if (unlikely(s->mon != NULL) && !telev && td_monitor_rx(w, s, port, m, payload, &ri))
+		return;
 	/* The peer hears a prompt instead (media/prompt.h): detection above
 	 * still saw this packet, the peer does not. */
 	if (unlikely(s->peer != TD_RTP_NO_PEER && w->rtp->s[s->peer].play.slot1)) {

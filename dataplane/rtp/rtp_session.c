@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 
 #include "conf/conf.h"
+#include "conf/monitor.h"
 #include "ctl/ctl.h"
 #include "media/dtmf.h"
 #include "media/media.h"
@@ -239,6 +240,11 @@ ctl_session_update(struct td_worker *w, const struct td_dp_msg *cmd, struct td_d
 		     (p.flags & TD_DP_SESS_F_STRICT_SOURCE) != (s->p.flags & TD_DP_SESS_F_STRICT_SOURCE);
 	struct td_dp_cmd_session old = s->p;
 	s->p = p;
+	/* A monitored session keeps a codec its monitor can mix. */
+	if (s->mon && (ret = td_monitor_session_check(w, s)) < 0) {
+		s->p = old;
+		return ret;
+	}
 	/* A codec or ptime change of a bridged pair may start, change or end
 	 * its transcoding; refused, the session keeps what it had. */
 	if (s->peer != TD_RTP_NO_PEER && (ret = td_xcode_update(w, s, &w->rtp->s[s->peer])) < 0) {
@@ -264,6 +270,7 @@ sess_unbridge(struct td_worker *w, struct td_rtp_session *s)
 {
 	if (s->peer == TD_RTP_NO_PEER)
 		return;
+	td_monitor_session_end(w, s, TD_DP_MON_UNBRIDGED);
 	td_xcode_detach(w, s);
 	struct td_rtp_session *b = &w->rtp->s[s->peer];
 	b->peer = TD_RTP_NO_PEER;
@@ -286,6 +293,7 @@ ctl_session_destroy(struct td_worker *w, const struct td_dp_msg *cmd, struct td_
 	(void)ack;
 	if (s == NULL)
 		return ret;
+	td_monitor_session_end(w, s, TD_DP_MON_SESSION_GONE);
 	sess_unbridge(w, s);
 	td_conf_session_end(w, s);
 	td_dtmf_session_end(w, s);
@@ -319,7 +327,7 @@ ctl_session_bridge(struct td_worker *w, const struct td_dp_msg *cmd, struct td_d
 	uint32_t sa = (uint32_t)(a->port - w->rtp->port_lo) >> 1, sb = (uint32_t)(b->port - w->rtp->port_lo) >> 1;
 	if (a->peer == sb && b->peer == sa)
 		return 0;
-	if (a->peer != TD_RTP_NO_PEER || b->peer != TD_RTP_NO_PEER || a->conf || b->conf)
+	if (a->peer != TD_RTP_NO_PEER || b->peer != TD_RTP_NO_PEER || a->conf || b->conf || a->mon || b->mon)
 		return -EBUSY;
 	/* Admission first: a pair that needs a transcoder and finds none
 	 * stays unbridged. */

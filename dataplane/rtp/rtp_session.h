@@ -75,6 +75,8 @@ struct td_rtp_session {
 	uint8_t rec_side;	  /* 0 customer, 1 agent */
 	struct td_conf *conf;	  /* conference it is in (conf/conf.h); NULL: none */
 	uint8_t conf_part;	  /* its participant index there */
+	struct td_mon *mon;	  /* supervisor monitor it is part of (conf/monitor.h); NULL: none */
+	uint8_t mon_role;	  /* enum td_mon_role */
 	struct td_play play;	  /* prompt or tone sent to it (media/prompt.h) */
 };
 

@@ -19,6 +19,7 @@
  *   dtmf A DIGITS [duration=MS] [pause=MS]   digits toward A's remote
  *   conf-create C | conf-destroy C    conferences numbered C (TD_DP_CMD_CONF_*)
  *   conf-join C A [speaker|listen|whisper B|muted] | conf-role A ROLE [B] | conf-leave A
+ *   monitor AGENT off|listen|whisper|barge SUPERVISOR | monitor-stop AGENT   TD_DP_CMD_MONITOR
  *   run [N]       take N packets (all that are left without N)
  *   sleep MS      wait, then scan every session for media timeout
  *   wait MS       let MS pass with the media tick running (no packets)
@@ -134,6 +135,8 @@ evt_name(uint16_t type)
 		return "talker";
 	case TD_DP_EVT_PLAYBACK_DONE:
 		return "playback_done";
+	case TD_DP_EVT_MONITOR:
+		return "monitor";
 	}
 	return "unknown";
 }
@@ -180,6 +183,11 @@ drain_events(struct td_dp_msg *last_ack)
 			json_object_set_new(e, "conf", json_integer(m.talker.conf));
 			json_object_set_new(e, "session", json_string(name_of(m.talker.session)));
 			json_object_set_new(e, "talking", json_boolean(m.talker.talking));
+		} else if (m.hdr.type == TD_DP_EVT_MONITOR) {
+			json_object_set_new(e, "agent", json_string(name_of(m.mon_end.agent)));
+			json_object_set_new(e, "customer", json_string(name_of(m.mon_end.customer)));
+			json_object_set_new(e, "supervisor", json_string(name_of(m.mon_end.supervisor)));
+			json_object_set_new(e, "why", json_integer(m.mon_end.why));
 		} else if (m.hdr.type == TD_DP_EVT_PLAYBACK_DONE) {
 			json_object_set_new(e, "session", json_string(name_of(m.play_done.session)));
 			json_object_set_new(e, "prompt", json_integer(m.play_done.prompt));
@@ -446,6 +454,20 @@ scenario_line(char *line)
 			if (n > r + 1)
 				cmd.conf.target = id_of(tok[r + 1]);
 		}
+		res = command(&cmd, &ack);
+	} else if (strcmp(tok[0], "monitor") == 0 || strcmp(tok[0], "monitor-stop") == 0) {
+		static const char *const modes[] = {"off", "listen", "whisper", "barge"};
+		bool stop = tok[0][7] == '-';
+		if (n < (stop ? 2 : 4))
+			die("%s", "monitor AGENT off|listen|whisper|barge SUPERVISOR | monitor-stop AGENT");
+		td_dp_msg_init(&cmd, TD_DP_CMD_MONITOR, 0);
+		cmd.monitor.agent = id_of(tok[1]);
+		cmd.monitor.mode = stop ? TD_DP_MON_STOP : 0xff;
+		for (unsigned i = 0; !stop && i < 4; i++)
+			if (strcmp(tok[2], modes[i]) == 0)
+				cmd.monitor.mode = (uint8_t)i;
+		if (!stop)
+			cmd.monitor.supervisor = id_of(tok[3]);
 		res = command(&cmd, &ack);
 	} else if (strcmp(tok[0], "load") == 0 || strcmp(tok[0], "unload") == 0) {
 		if (n < 2 || (tok[0][0] == 'l' && n < 3))
