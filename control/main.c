@@ -379,6 +379,7 @@ main(int argc, char **argv)
 	status = td_loop_run() < 0 ? 1 : 0;
 	trunk_shutdown(); /* un-REGISTER while SIP can still send */
 	dp_link_stop();
+	prompt_close();
 	LOG_INFO(PROG " stopped");
 out:
 	sip_tcp_close();

@@ -357,9 +357,12 @@ waiters_call(const char *name, const struct prompt_info *p)
 	}
 }
 
+static void plays_fail_all(int why);
+
 void
 prompt_close(void)
 {
+	plays_fail_all(-ENOTCONN);
 	for (uint32_t id = 1; id <= TD_DP_PROMPT_ID_MAX; id++)
 		if (prompts[id].i.id) {
 			char name[PROMPT_NAME_MAX + 1];
@@ -476,9 +479,10 @@ load_ack(void *arg, const struct td_dp_msg *ack, int err)
 		/* Loaded by an earlier control into this same dataplane: the id
 		 * is the one this registry gave it then. */
 		load_done(p, PROMPT_LOADED, 0, 0);
-	else if (res == -ENOTCONN)
+	else if (res == -ENOTCONN) {
 		p->i.state = PROMPT_WAITING; /* prompt_tick loads it into the next one */
-	else if (res == -EBUSY || res == -ETIMEDOUT || res == -ENOBUFS)
+		waiters_call(p->i.name, &p->i);
+	} else if (res == -EBUSY || res == -ETIMEDOUT || res == -ENOBUFS)
 		/* The hand-off ring full, the id still being unloaded, or no
 		 * answer (a load that ends later then answers -EEXIST). */
 		p->retry_ns = td_dp_now_ns() + LOAD_RETRY_MS * MS;

@@ -55,8 +55,8 @@ struct prompt_info {
 /* Open (creating) the database and read the registry; td_store_open first.
  * Loading starts on the next prompt_tick() with a dataplane attached. */
 int prompt_open(char *err, size_t errlen);
-/* Forget the in-memory registry (plays are not touched: call after
- * dp_link_stop()). The database stays. */
+/* Forget the in-memory registry; plays still in progress end with
+ * -ENOTCONN (at control's stop, after dp_link_stop()). The database stays. */
 void prompt_close(void);
 /* Follow the link: load everything on a new generation, fail every play
  * when it goes away, retry loads that met a busy dataplane. */

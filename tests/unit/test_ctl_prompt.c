@@ -511,6 +511,39 @@ test_load_and_play(void **state)
 	ack(&u, 0, 0, 0);
 	tick();
 	assert_false(prompt_exists("hello"));
+
+	/* Control stops: a play still going gets its one callback. */
+	memset(&d2, 0, sizeof(d2));
+	assert_int_equal(play_start(30010, "busy", true, on_done, &d2), 0);
+	tick();
+	p2 = take(TD_DP_CMD_PLAY, NULL);
+	ack(&p2, 0, 0, 0);
+	tick();
+	assert_int_equal(d2.n, 0);
+	dp_link_stop();
+	prompt_close();
+	assert_int_equal(d2.n, 1);
+	assert_int_equal(d2.why[0], -ENOTCONN);
+	assert_int_equal(play_count(), 0);
+}
+
+/* A load cut short by the dataplane going away still answers its waiter. */
+static void
+test_wait_dataplane_lost(void **state)
+{
+	char err[256];
+	struct prompt_info waited = {.id = 99};
+	(void)state;
+
+	dp_start();
+	assert_int_equal(prompt_add("slow", "/p/slow.wav", err, sizeof(err)), 0);
+	assert_int_equal(prompt_wait("slow", on_wait, &waited), 0);
+	tick();
+	assert_int_equal(count(TD_DP_CMD_PROMPT_LOAD), 1);
+	assert_int_equal(waited.id, 99);
+	dp_stop();
+	assert_int_equal(waited.id, 1);
+	assert_int_equal(waited.state, PROMPT_WAITING);
 }
 
 int
@@ -520,6 +553,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_names_and_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persistence_and_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_and_play, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_dataplane_lost, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
