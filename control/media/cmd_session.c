@@ -179,7 +179,7 @@ session_strerror(int res)
 	case -EXDEV:
 		return "the sessions belong to different workers";
 	case -EBUSY:
-		return "already bridged to another session";
+		return "already bridged to another session, in a conference, or in a monitor";
 	case -ENOTCONN:
 		return "not bridged";
 	case -EINVAL:
