@@ -29,6 +29,7 @@
 #include "loop.h"
 #include "media/dp_link.h"
 #include "media/prompt.h"
+#include "media/record.h"
 #include "mgmt/mgmt.h"
 #include "sip/b2bua.h"
 #include "sip/registrar.h"
@@ -326,6 +327,10 @@ main(int argc, char **argv)
 	}
 	if (ret)
 		LOG_INFO("%d prompt(s), loaded when the dataplane is attached", ret);
+	if (record_open(err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		goto out;
+	}
 	ret = registrar_restore(err, sizeof(err));
 	if (ret < 0) {
 		LOG_ERR("%s", err);
@@ -387,6 +392,7 @@ out:
 	sip_core_fini();
 	td_mgmt_close();
 	cc_stop();
+	record_close();
 	td_loop_fini();
 	td_store_close();
 	close(lock);

@@ -116,74 +116,112 @@ cmd_record_stop(struct td_mgmt_req *req, int argc, char **argv)
 }
 
 static void
-hex(const uint8_t *d, char *out)
-{
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
-static void
 show_reply(void *arg, int result, uint32_t id)
 {
 	struct td_mgmt_req *req = arg;
 	const struct record_info *list[RECORD_MAX];
 	unsigned int n = record_list(list, RECORD_MAX);
 	json_t *arr = json_array();
-	size_t cap = 256 + (size_t)n * 400, len = 0;
-	char *text = malloc(cap);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
 	(void)result;
 	(void)id;
-	if (text == NULL) {
+	if (f == NULL) {
 		json_decref(arr);
 		td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "out of memory");
 		return;
 	}
-	len += (size_t)snprintf(text + len, cap - len, "%-6s %-9s %-6s %-10s %10s %9s %5s  %s", "id", "state", "mode",
-				"sessions", "bytes", "duration", "gaps", "file");
+	fprintf(f, "%-6s %-9s %-6s %-11s %10s %9s %5s  %s", "id", "state", "mode", "sessions", "bytes", "duration",
+		"gaps", "file");
 	for (unsigned int i = 0; i < n; i++) {
 		const struct record_info *r = list[i];
-		json_t *files = json_array();
-		for (int f = 0; f < r->files; f++) {
-			char name[TD_DP_REC_NAME_MAX + 16], sha[65] = "";
-			const struct record_file *rf = &r->file[f];
-			record_file_name(r, f, name, sizeof(name));
-			json_t *jf = json_pack("{s:s,s:b}", "name", name, "done", rf->done);
-			if (rf->done) {
-				hex(rf->sha256, sha);
-				json_object_set_new(jf, "complete", json_boolean(rf->complete));
-				json_object_set_new(jf, "error",
-						    rf->error ? json_string(strerror(-rf->error)) : json_null());
-				json_object_set_new(jf, "bytes", json_integer((json_int_t)rf->bytes));
-				json_object_set_new(jf, "duration_ms", json_integer(rf->duration_ms));
-				json_object_set_new(jf, "sha256", json_string(sha));
-			}
-			json_array_append_new(files, jf);
-			len += (size_t)snprintf(text + len, cap - len,
-						"\n%-6u %-9s %-6s %5u/%-5u %10llu %8.1fs %5u  %s", r->id,
-						record_state_name(r->state), record_mode_name(r->mode), r->customer,
-						r->agent, (unsigned long long)(rf->done ? rf->bytes : r->bytes),
-						(rf->done ? rf->duration_ms : r->duration_ms) / 1000.0, r->gaps, name);
-			if (rf->done)
-				len += (size_t)snprintf(text + len, cap - len, "\n       %s sha256 %s",
-							rf->complete ? "complete" : "INCOMPLETE", sha);
-			if (rf->done && !rf->complete)
-				len += (size_t)snprintf(text + len, cap - len, " (%s)", strerror(-rf->error));
+		json_t *o = record_json(r), *jf;
+		size_t k;
+		json_array_foreach (json_object_get(o, "files"), k, jf) {
+			bool done = json_is_true(json_object_get(jf, "done"));
+			const struct record_file *rf = &r->file[k];
+			fprintf(f, "\n%-6u %-9s %-6s %5u/%-5u %10llu %8.1fs %5u  %s", r->id,
+				record_state_name(r->state), record_mode_name(r->mode), r->customer, r->agent,
+				(unsigned long long)(done ? rf->bytes : r->bytes),
+				(done ? rf->duration_ms : r->duration_ms) / 1000.0, r->gaps,
+				json_string_value(json_object_get(jf, "name")));
+			if (r->call[0])
+				fprintf(f, "  call %s", r->call);
+			if (done)
+				fprintf(f, "\n       %s sha256 %s", rf->complete ? "complete" : "INCOMPLETE",
+					json_string_value(json_object_get(jf, "sha256")));
+			if (done && !rf->complete)
+				fprintf(f, " (%s)", strerror(-rf->error));
 		}
-		json_array_append_new(
-			arr, json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "id", (json_int_t)r->id, "state",
-				       record_state_name(r->state), "mode", record_mode_name(r->mode), "customer",
-				       (json_int_t)r->customer, "agent", (json_int_t)r->agent, "worker",
-				       (json_int_t)r->worker, "bytes", (json_int_t)r->bytes, "duration_ms",
-				       (json_int_t)r->duration_ms, "gaps", (json_int_t)r->gaps, "files", files));
+		json_array_append_new(arr, o);
 	}
-	td_mgmt_reply(req, TD_MGMT_OK, json_pack("{s:o}", "recordings", arr), "%s", text);
+	fclose(f);
+	td_mgmt_reply(req, TD_MGMT_OK, json_pack("{s:o}", "recordings", arr), "%s", text ? text : "");
 	free(text);
+}
+
+struct history {
+	json_t *arr;
+	FILE *f;
+};
+
+static void
+history_one(json_t *rec, void *arg)
+{
+	struct history *h = arg;
+	json_t *jf;
+	size_t k;
+	json_array_append(h->arr, rec);
+	json_array_foreach (json_object_get(rec, "files"), k, jf) {
+		json_t *c = json_object_get(jf, "complete");
+		fprintf(h->f, "\n%-6lld %-9s %10lld %9.1fs  %-9s %s%s%s",
+			(long long)json_integer_value(json_object_get(rec, "id")),
+			json_string_value(json_object_get(rec, "state")),
+			(long long)json_integer_value(json_object_get(jf, "bytes")),
+			(double)json_integer_value(json_object_get(jf, "duration_ms")) / 1000.0,
+			c == NULL	  ? "live"
+			: json_is_true(c) ? "complete"
+					  : "INCOMPLETE",
+			json_string_value(json_object_get(jf, "name")),
+			json_is_string(json_object_get(jf, "error")) ? " " : "",
+			json_is_string(json_object_get(jf, "error")) ? json_string_value(json_object_get(jf, "error"))
+								     : "");
+	}
 }
 
 static void
 cmd_show_recordings(struct td_mgmt_req *req, int argc, char **argv)
 {
+	if (argc >= 1 && strcmp(argv[0], "history") == 0) {
+		uint32_t max = 20;
+		struct history h = {.arr = json_array()};
+		char *text = NULL;
+		size_t len = 0;
+		if (argc > 2 || (argc == 2 && (parse_u32(argv[1], &max) < 0 || max == 0 || max > 10000))) {
+			json_decref(h.arr);
+			td_mgmt_reply(req, TD_MGMT_USAGE, NULL, "show recordings history takes a count, 1 to 10000");
+			return;
+		}
+		h.f = open_memstream(&text, &len);
+		if (h.f == NULL) {
+			json_decref(h.arr);
+			td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "out of memory");
+			return;
+		}
+		fprintf(h.f, "%-6s %-9s %10s %10s  %-9s %s", "id", "state", "bytes", "duration", "result", "file");
+		int n = record_history(max, history_one, &h);
+		fclose(h.f);
+		if (n < 0)
+			td_mgmt_reply(req, TD_MGMT_FAILED, NULL, "cannot read the recordings: %s", strerror(-n));
+		else
+			td_mgmt_reply(req, TD_MGMT_OK, json_pack("{s:O}", "recordings", h.arr), "%s\n%d recording(s)",
+				      text ? text : "", n);
+		json_decref(h.arr);
+		free(text);
+		return;
+	}
 	if (td_mgmt_reply_extra_args(req, argc, argv))
 		return;
 	/* Live figures first (bytes and duration at the last flush), then the
@@ -200,6 +238,7 @@ TD_CMD_REGISTER(record_pause, "record pause", "ID", "pause a recording (silence 
 TD_CMD_REGISTER(record_resume, "record resume", "ID", "resume a paused recording", cmd_record_resume)
 TD_CMD_REGISTER(record_stop, "record stop", "ID", "stop a recording; its files are closed and checksummed",
 		cmd_record_stop)
-TD_CMD_REGISTER(show_recordings, "show recordings", "",
-		"live recordings (bytes, duration, state, gaps) and recently done ones (complete or not, SHA-256)",
+TD_CMD_REGISTER(show_recordings, "show recordings", "[history [N]]",
+		"live recordings (bytes, duration, state, gaps) and recently done ones (complete or not, SHA-256); "
+		"history: the newest N (20) kept in the store, across restarts",
 		cmd_show_recordings)

@@ -268,3 +268,56 @@ td_store_json_foreach(const char *db, int (*cb)(const char *name, json_t *o, voi
 	mdb_txn_abort(txn);
 	return ret;
 }
+
+int
+td_store_json_get(const char *db, const char *key, json_t **out)
+{
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int ret = txn_db(db, MDB_RDONLY, &txn, &dbi);
+	if (ret < 0)
+		return ret;
+	MDB_val k = {.mv_size = strlen(key), .mv_data = (void *)key}, v;
+	ret = td_store_errno(mdb_get(txn, dbi, &k, &v));
+	if (ret == 0) {
+		*out = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+		ret = *out ? 0 : -EIO;
+	}
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+td_store_json_last(const char *db, unsigned int max, void (*cb)(const char *key, json_t *o, void *arg), void *arg)
+{
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned int n = 0;
+	int ret = txn_db(db, MDB_RDONLY, &txn, &dbi);
+	if (ret < 0)
+		return ret;
+	ret = td_store_errno(mdb_cursor_open(txn, dbi, &cur));
+	if (ret < 0) {
+		mdb_txn_abort(txn);
+		return ret;
+	}
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); rc == 0 && n < max;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+		char key[128];
+		json_t *o = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+		if (o == NULL || k.mv_size >= sizeof(key)) {
+			json_decref(o);
+			continue; /* not ours: skipped, not fatal for a listing */
+		}
+		memcpy(key, k.mv_data, k.mv_size);
+		key[k.mv_size] = '\0';
+		cb(key, o, arg);
+		json_decref(o);
+		n++;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return (int)n;
+}

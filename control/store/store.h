@@ -36,6 +36,10 @@ int td_store_dbs_create(const char *const *names, size_t n, char *err, size_t er
  * without a store or database. */
 int td_store_json_put(const char *db, const char *key, json_t *o);
 int td_store_json_del(const char *db, const char *key);
+/* The object under key (the caller's): 0, -ENOENT, -EIO. */
+int td_store_json_get(const char *db, const char *key, json_t **out);
+/* The last max records in key order, last first: the count or -errno. */
+int td_store_json_last(const char *db, unsigned int max, void (*cb)(const char *key, json_t *o, void *arg), void *arg);
 int td_store_json_foreach(const char *db, int (*cb)(const char *key, json_t *o, void *arg), void *arg);
 
 #endif

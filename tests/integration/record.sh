@@ -4,7 +4,10 @@
 # the WAV read back (600 Hz left only, 1400 Hz right only), `show
 # recordings` with the file's SHA-256; pause; bad input refused; a full
 # tmpfs mid-call gives an incomplete recording while media keeps flowing;
-# kill -9 of the dataplane mid-recording leaves a playable file.
+# kill -9 of the dataplane mid-recording leaves a playable file, and control
+# reports that recording incomplete once a new dataplane attaches; kill -9
+# of control mid-recording: the new control knows the recording from its
+# store and reports its end; `show recordings history` after the restart.
 . "$(dirname "$0")/lib.sh"
 REC=$TMP/rec
 mkdir -p "$REC/small"
@@ -140,4 +143,71 @@ assert len(d) - 44 >= 32000, len(d)
 print("%.2f s on disk" % ((len(d) - 44) / 32000))
 PY
 ok "kill -9 mid-recording: killed.wav header matches its $(stat -c %s "$REC/killed.wav") bytes"
+
+# A new dataplane: the recording it does not have is closed as incomplete.
+dp_start -- --record-dir "$REC"
+wait_for 15 sh -c "'$CLI_BIN' --socket '$TMP/ctl.sock' show recordings --json | python3 -c \"
+import json, sys
+r = [r for r in json.load(sys.stdin)['recordings'] if r['id'] == $ID3][0]
+sys.exit(0 if r['state'] == 'done' else 1)\"" || fail "recording $ID3 not closed after the restart: $(cli show recordings --json)"
+cli show recordings --json | python3 -c "
+import json, sys
+r = [r for r in json.load(sys.stdin)['recordings'] if r['id'] == $ID3][0]
+f = r['files'][0]
+assert not f['complete'] and f['errno'] == 116 and r['name'] == 'killed.wav', r
+" || fail "recording $ID3 not reported incomplete: $(cli show recordings --json)"
+grep -q "recording $ID3: killed.wav INCOMPLETE: no longer in the dataplane" "$TMP/control.log" ||
+	fail "control did not log the lost recording"
+ok "new dataplane: recording $ID3 reported INCOMPLETE (stale), logged"
+
+# kill -9 of control mid-recording.
+cli session create remote "$TD_KERNEL_IP:6000" pts 0 --json >"$TMP/a.json" || fail "create A again"
+cli session create remote "$TD_KERNEL_IP:7000" pts 8 --json >"$TMP/b.json" || fail "create B again"
+A=$(json "d['session']" <"$TMP/a.json")
+B=$(json "d['session']" <"$TMP/b.json")
+PA=$(json "d['port']" <"$TMP/a.json")
+PB=$(json "d['port']" <"$TMP/b.json")
+cli session bridge "$A" "$B" >/dev/null || fail "bridge again failed"
+ID4=$(cli record start "$A" "$B" ctlkill.wav --json | json "d['id']") || fail "record start before killing control"
+[ "$ID4" -gt "$ID3" ] || fail "recording ids went back: $ID4 after $ID3"
+tones 1.0 >/dev/null
+kill -KILL "$CTL_PID"
+wait "$CTL_PID" 2>/dev/null || true
+ctl_start
+wait_for 10 cli show dataplane || fail "control did not attach after its restart"
+grep -q "1 recording(s) live before this start" "$TMP/control.log" || fail "control did not restore the live recording"
+# The new control knows the recording from its store, sees it live in the
+# dataplane, and can stop it.
+wait_for 10 sh -c "'$CLI_BIN' --socket '$TMP/ctl.sock' show recordings --json | python3 -c \"
+import json, sys
+r = [r for r in json.load(sys.stdin)['recordings'] if r['id'] == $ID4][0]
+sys.exit(0 if r['state'] == 'active' and not r['restored'] and r['name'] == 'ctlkill.wav' else 1)\"" ||
+	fail "recording $ID4 not known live after the restart: $(cli show recordings --json)"
+cli record stop "$ID4" >/dev/null || fail "record stop after the restart"
+wait_for 10 sh -c "'$CLI_BIN' --socket '$TMP/ctl.sock' show recordings --json | python3 -c \"
+import json, sys
+r = [r for r in json.load(sys.stdin)['recordings'] if r['id'] == $ID4][0]
+sys.exit(0 if r['state'] == 'done' else 1)\"" || fail "recording $ID4 never done: $(cli show recordings --json)"
+cli show recordings --json | python3 -c "
+import hashlib, json, sys
+r = [r for r in json.load(sys.stdin)['recordings'] if r['id'] == $ID4][0]
+f = r['files'][0]
+p = '$REC/ctlkill.wav'
+assert r['name'] == 'ctlkill.wav' and f['complete'], r
+assert f['sha256'] == hashlib.sha256(open(p, 'rb').read()).hexdigest(), f
+" || fail "recording $ID4 not followed across the restart: $(cli show recordings --json)"
+ok "kill -9 of control: recording $ID4 restored from the store, seen live, stopped, complete with the file's SHA-256"
+
+cli show recordings history 50 --json | python3 -c "
+import json, sys
+rs = json.load(sys.stdin)['recordings']
+byid = {r['id']: r for r in rs}
+assert byid[$ID]['files'][0]['complete'] and byid[$ID]['name'] == 'call.wav', byid.get($ID)
+assert not byid[$ID3]['files'][0]['complete'], byid.get($ID3)
+assert byid[$ID4]['files'][0]['complete'], byid.get($ID4)
+assert rs[0]['id'] == $ID4, [r['id'] for r in rs]
+" || fail "history wrong: $(cli show recordings history 50 --json)"
+cli show recordings history 2 --json | json "len(d['recordings'])" | grep -qx 2 || fail "history 2 gave another count"
+expect 2 show recordings history 0
+ok "show recordings history: every recording from the store, newest first"
 td_done
