@@ -344,6 +344,11 @@ td_monitor_rx(struct td_worker *w, struct td_rtp_session *s, uint16_t in_port, s
 	(void)in_port;
 	if (!sup && mo->mode == TD_DP_MON_OFF)
 		return false; /* plain relay: the payload goes on untouched */
+	if (sup && (mo->mode == TD_DP_MON_OFF || mo->mode == TD_DP_MON_LISTEN)) {
+		/* Heard by nobody: not even decoded. */
+		rte_pktmbuf_free(m);
+		return true;
+	}
 	if (unlikely(ri->pt != s->p.codec_pt || ri->payload_len > TD_MON_PCM_MAX)) {
 		/* Comfort noise or another payload of the call goes on as it
 		 * came; the supervisor's reaches nobody. */
