@@ -29,11 +29,15 @@ def read_pcap(path):
         data = f.read()
     magic = struct.unpack_from("<I", data, 0)[0]
     endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    magic = struct.unpack_from(endian + "I", data, 0)[0]
+    if magic not in (0xA1B2C3D4, 0xA1B23C4D):
+        raise ValueError("%s: not a pcap file (magic %08x)" % (path, magic))
+    scale = 1e9 if magic == 0xA1B23C4D else 1e6  # nanosecond or microsecond stamps
     off, out = 24, []
     while off + 16 <= len(data):
         sec, frac, incl, _ = struct.unpack_from(endian + "IIII", data, off)
         off += 16
-        out.append((sec + frac / 1e6, data[off:off + incl]))
+        out.append((sec + frac / scale, data[off:off + incl]))
         off += incl
     return out
 
